@@ -1,0 +1,1 @@
+"""What someone may do: permissions, roles, memberships and the checks on routes."""

@@ -1,0 +1,62 @@
+"""The catalogue of permissions, each named ``resource:action``.
+
+Routes name the permission they need by its string; the app refuses to start
+if a route names one that is not in the catalogue, so a typo can never
+silently grant nothing. Plugins add theirs to the same catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*$")
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    description: str
+
+
+class Catalogue:
+    """Every permission known to one application."""
+
+    def __init__(self, permissions: tuple[Permission, ...] = ()) -> None:
+        self._by_name: dict[str, Permission] = {}
+        for permission in permissions:
+            self.add(permission)
+
+    def add(self, permission: Permission) -> None:
+        if not NAME_PATTERN.match(permission.name):
+            raise ValueError(
+                f"permission {permission.name!r} must be named resource:action "
+                "in lower case"
+            )
+        if permission.name in self._by_name:
+            raise ValueError(f"permission {permission.name!r} is declared twice")
+        self._by_name[permission.name] = permission
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_name.values())
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self._by_name)
+
+
+CORE_PERMISSIONS: tuple[Permission, ...] = (
+    Permission("regions:read", "See regions and the communes in them."),
+    Permission("regions:write", "Create regions below one you administer."),
+    Permission("communes:read", "See a commune's record and status."),
+    Permission("communes:write", "Onboard, rename, suspend or archive communes."),
+    Permission("users:read", "See staff accounts and their roles."),
+    Permission("users:write", "Create staff accounts."),
+    Permission("users:grant", "Give or take roles, never beyond one's own."),
+    Permission("tokens:create", "Create API tokens for oneself."),
+    Permission("hamlets:read", "See a commune's hamlets."),
+    Permission("hamlets:write", "Create, change and delete hamlets."),
+    Permission("statistics:read", "See aggregate figures."),
+)

@@ -1,0 +1,92 @@
+"""Roles: named bundles of permissions, held in a commune or in a region.
+
+These are the roles of DESIGN.md §1. A region role applies to every commune
+in that region and below it. A hamlet-scoped role reaches only the hamlets
+listed on the membership.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Scope(enum.StrEnum):
+    REGION = "region"
+    COMMUNE = "commune"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    scope: Scope
+    permissions: frozenset[str]
+    label_vi: str
+    label_en: str
+    hamlet_scoped: bool = False
+
+
+def _perms(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_STAFF_BASE = _perms("communes:read", "hamlets:read", "tokens:create")
+
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in (
+        Role(
+            "region_admin",
+            Scope.REGION,
+            _perms(
+                "regions:read", "regions:write", "communes:read", "communes:write",
+                "users:read", "users:write", "users:grant", "tokens:create",
+                "statistics:read",
+            ),
+            "Quản trị vùng",
+            "Region admin",
+        ),
+        Role(
+            "commune_chief",
+            Scope.COMMUNE,
+            _STAFF_BASE
+            | _perms("hamlets:write", "users:read", "users:grant", "statistics:read"),
+            "Trưởng Công an xã",
+            "Commune chief",
+        ),
+        Role("officer", Scope.COMMUNE, _STAFF_BASE, "Cán bộ công an", "Police officer"),
+        Role(
+            "health_worker", Scope.COMMUNE, _STAFF_BASE, "Cán bộ y tế", "Health worker"
+        ),
+        Role(
+            "hamlet_member",
+            Scope.COMMUNE,
+            _perms("hamlets:read", "tokens:create"),
+            "Tổ công tác thôn, xóm",
+            "Hamlet team member",
+            hamlet_scoped=True,
+        ),
+        Role(
+            "committee_member",
+            Scope.COMMUNE,
+            _perms("communes:read", "hamlets:read", "statistics:read"),
+            "Thành viên Ban chỉ đạo",
+            "Steering committee member",
+        ),
+        Role(
+            "viewer",
+            Scope.COMMUNE,
+            _perms("communes:read", "hamlets:read"),
+            "Người xem",
+            "Viewer",
+        ),
+    )
+}
+
+
+def get_role(name: str) -> Role:
+    try:
+        return ROLES[name]
+    except KeyError:
+        known = ", ".join(sorted(ROLES))
+        raise KeyError(f"unknown role {name!r}; known roles: {known}") from None

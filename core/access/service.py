@@ -1,0 +1,144 @@
+"""Giving and taking roles. Nobody can hand out more than they hold."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access.models import Membership, MembershipHamlet
+from core.access.policy import permissions_in_commune, permissions_in_region
+from core.access.roles import ROLES, Role, Scope
+from core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from core.hamlets.models import Hamlet
+from core.identity.authn import Principal
+from core.identity.models import User
+from tenants.isolation import bind_tenant
+from tenants.models import Commune, Region
+
+logger = logging.getLogger(__name__)
+
+
+def _role(name: str, scope: Scope) -> Role:
+    role = ROLES.get(name)
+    if role is None or role.scope is not scope:
+        choices = sorted(r.name for r in ROLES.values() if r.scope is scope)
+        raise Invalid(
+            f"{name!r} is not a {scope.value} role. Choose one of: "
+            + ", ".join(choices),
+            errors=[field_error("role", "One of: " + ", ".join(choices))],
+        )
+    return role
+
+
+def _refuse_escalation(role: Role, held: frozenset[str]) -> None:
+    if "users:grant" not in held:
+        raise Forbidden("You need the permission users:grant here to give roles.")
+    beyond = sorted(role.permissions - held)
+    if beyond:
+        raise Forbidden(
+            f"You cannot give the role {role.name}: it carries permissions you do "
+            "not hold here (" + ", ".join(beyond) + "). Ask the admin above you."
+        )
+
+
+def grant_in_commune(
+    db: Session,
+    grantor: Principal,
+    user: User,
+    commune: Commune,
+    role_name: str,
+    hamlet_ids: Iterable[uuid.UUID] = (),
+) -> Membership:
+    """Give ``user`` a commune role; hamlet roles need at least one hamlet."""
+    role = _role(role_name, Scope.COMMUNE)
+    _refuse_escalation(role, permissions_in_commune(db, grantor, commune))
+    hamlet_ids = list(dict.fromkeys(hamlet_ids))
+    if role.hamlet_scoped and not hamlet_ids:
+        raise Invalid(
+            f"The role {role.name} works in named hamlets; list at least one.",
+            errors=[field_error("hamlets", "At least one hamlet id.")],
+        )
+    if hamlet_ids and not role.hamlet_scoped:
+        raise Invalid(
+            f"The role {role.name} covers the whole commune; leave hamlets empty.",
+            errors=[field_error("hamlets", "Only for hamlet-scoped roles.")],
+        )
+    existing = db.scalars(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.commune_id == commune.id,
+            Membership.role == role.name,
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"{user.username} already holds {role.name} in this commune.",
+            errors=[field_error("role", "Already held.")],
+        )
+
+    bind_tenant(db, commune.id)
+    found = set(db.scalars(select(Hamlet.id).where(Hamlet.id.in_(hamlet_ids))))
+    missing = [str(h) for h in hamlet_ids if h not in found]
+    if missing:
+        raise Invalid(
+            "Some hamlets are not hamlets of this commune.",
+            errors=[field_error("hamlets", "Unknown here: " + ", ".join(missing))],
+        )
+    membership = Membership(
+        user_id=user.id, role=role.name, commune_id=commune.id,
+        granted_by=grantor.user_id,
+    )
+    db.add(membership)
+    db.flush()
+    for hamlet_id in hamlet_ids:
+        db.add(MembershipHamlet(membership_id=membership.id, hamlet_id=hamlet_id))
+    db.flush()
+    logger.info("role %s given in a commune (membership %s)", role.name, membership.id)
+    return membership
+
+
+def grant_in_region(
+    db: Session, grantor: Principal, user: User, region: Region, role_name: str
+) -> Membership:
+    role = _role(role_name, Scope.REGION)
+    _refuse_escalation(role, permissions_in_region(db, grantor, region))
+    existing = db.scalars(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.region_id == region.id,
+            Membership.role == role.name,
+        )
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"{user.username} already holds {role.name} in region {region.code}.",
+            errors=[field_error("role", "Already held.")],
+        )
+    membership = Membership(
+        user_id=user.id, role=role.name, region_id=region.id,
+        granted_by=grantor.user_id,
+    )
+    db.add(membership)
+    db.flush()
+    logger.info("role %s given in a region (membership %s)", role.name, membership.id)
+    return membership
+
+
+def revoke_in_commune(
+    db: Session, grantor: Principal, commune: Commune, membership_id: uuid.UUID
+) -> None:
+    membership = db.scalars(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.commune_id == commune.id
+        )
+    ).first()
+    if membership is None:
+        raise NotFound("No role of this commune has that id.")
+    _refuse_escalation(ROLES[membership.role], permissions_in_commune(db, grantor, commune))
+    db.delete(membership)
+    db.flush()
+    logger.info("membership %s revoked", membership_id)

@@ -1,0 +1,189 @@
+"""The application factory: one call builds a configured Bình Yên app.
+
+Order of a request: a request id is given; the commune in the URL (if any)
+is resolved and the request's database session bound to it; the caller is
+authenticated; browser writes are checked for their CSRF token; then the
+view runs behind its declared permission.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, g, redirect, render_template, request, url_for
+from redis import Redis
+from werkzeug.exceptions import HTTPException
+
+from core import api as api_module
+from core import db as db_module
+from core import logging as logging_module
+from core.access.permissions import CORE_PERMISSIONS, Catalogue
+from core.access.policy import PERMISSION_ATTR, PUBLIC_ATTR, SIGNED_IN
+from core.config import Settings, load_settings
+from core.errors import Problem, render_problem, title_for
+from core.identity import authn
+from core.identity.throttle import DatabaseStore, RedisStore, Throttle
+from tenants import resolution
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app from ``BINHYEN_*`` settings (or ``settings`` given)."""
+    settings = settings or load_settings(**overrides)
+    logging_module.configure(settings.log_level)
+
+    app = Flask("binhyen", instance_path=settings.instance_path, static_folder=None)
+    app.config.update(
+        BINHYEN_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="binhyen_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+
+    database = db_module.Database(settings.database_url)
+    db_module.init_app(app, database)
+    _init_stores(app, settings, database)
+
+    catalogue = Catalogue(CORE_PERMISSIONS)
+    app.extensions["binhyen.permissions"] = catalogue
+
+    api = api_module.init_app(app)
+    _register_blueprints(app, api)
+    _install_request_pipeline(app)
+    _install_page_errors(app, api)
+    _check_routes_declare_access(app, catalogue)
+
+    from core.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_stores(app: Flask, settings: Settings, database: db_module.Database) -> None:
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        app.extensions["binhyen.redis"] = redis
+        store: Any = RedisStore(redis)
+    else:
+        store = DatabaseStore(database)
+    app.extensions["binhyen.throttle"] = Throttle(
+        store,
+        settings.secret_key,
+        limit=settings.sign_in_attempts,
+        window_seconds=settings.sign_in_window_seconds,
+    )
+
+
+def _register_blueprints(app: Flask, api: Any) -> None:
+    from core.access.api import blp as members_api
+    from core.hamlets.api import blp as hamlets_api
+    from core.health import bp as health
+    from core.identity.api import blp as identity_api
+    from core.onboarding.api import blp as onboarding_api
+    from core.web import bp as web
+
+    for blueprint in (onboarding_api, identity_api, members_api, hamlets_api):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health)
+    app.register_blueprint(web)
+
+
+def _install_request_pipeline(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _take_commune(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values and resolution.URL_ARG in values:
+            g.commune_slug = values.pop(resolution.URL_ARG)
+
+    @app.before_request
+    def _prepare() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        request.binhyen_request_id = g.request_id  # type: ignore[attr-defined]
+        session = db_module.request_session()
+        slug = g.get("commune_slug")
+        if slug is not None:
+            g.commune = resolution.resolve(session, slug)
+        g.principal = authn.authenticate(session)
+        authn.check_csrf()
+
+    @app.after_request
+    def _tag(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if g.get("principal") is not None or g.get("commune") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _wants_page() -> bool:
+    return not (
+        request.path.startswith("/api/")
+        or request.path in {"/healthz", "/readyz"}
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
+    """People in a browser get pages; API callers keep problem+json."""
+    def page(status: int, detail: str) -> Any:
+        if status == 401:
+            return redirect(url_for("web.sign_in"))
+        return (
+            render_template("error.html", title=title_for(status), detail=detail),
+            status,
+        )
+
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem) -> Any:
+        if _wants_page():
+            return page(problem.status, problem.detail)
+        return render_problem(problem)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if _wants_page() and (error.code or 500) < 500:
+            return page(error.code or 500, error.description or error.name)
+        return api.handle_http_exception(error)
+
+
+def _check_routes_declare_access(app: Flask, catalogue: Catalogue) -> None:
+    """Refuse to start if a route names an unknown permission."""
+    for endpoint, view in app.view_functions.items():
+        for function in _handlers(view):
+            needed = getattr(function, PERMISSION_ATTR, None)
+            if needed and needed != SIGNED_IN and needed not in catalogue:
+                raise RuntimeError(
+                    f"route {endpoint} requires {needed!r}, which is not a declared "
+                    "permission; declare it or fix the spelling"
+                )
+
+
+def _handlers(view: Any) -> list[Any]:
+    """The functions behind a view: its methods for a class-based one."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return [view]
+    return [getattr(view_class, m.lower()) for m in view_class.methods or ()]
+
+
+def access_declaration(view: Any) -> dict[str, str | None]:
+    """What each method of a view declares: a permission, signed-in, or public."""
+    declared: dict[str, str | None] = {}
+    view_class = getattr(view, "view_class", None)
+    methods = view_class.methods if view_class is not None else ["*"]
+    for method, function in zip(methods or [], _handlers(view), strict=True):
+        declared[method] = getattr(function, PERMISSION_ATTR, None) or (
+            "public" if getattr(function, PUBLIC_ATTR, None) else None
+        )
+    return declared
+

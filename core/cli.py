@@ -1,0 +1,411 @@
+"""The ``binhyen`` command: the operators' entry point.
+
+Built on Flask's CLI, so ``binhyen run`` and ``binhyen routes`` come with it.
+Onboarding commands act as the operator (someone with a shell on the server,
+who holds the database credentials anyway) unless ``--as USERNAME`` names an
+account, whose permissions are then checked exactly as the API checks them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from core import migrate
+from core.access import policy
+from core.access import service as access_service
+from core.config import SETTINGS
+from core.db import get_database
+from core.errors import Problem
+from core.identity import authn
+from core.identity import service as identity_service
+from core.identity.models import User
+from tenants import onboarding
+from tenants.models import CommuneStatus, RegionKind
+
+logger = logging.getLogger(__name__)
+
+
+def _create_app() -> Flask:
+    from core.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Bình Yên: community drug prevention for Vietnamese communes."""
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_group, regions_group, communes_group, users_group,
+                  tokens_group, demo_group, settings_command):
+        app.cli.add_command(group)
+
+
+def _fail_on_problem(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Show a refused operation as one clear line and exit 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Problem as problem:
+            details = "; ".join(f"{e['field']}: {e['message']}" for e in problem.errors)
+            raise click.ClickException(
+                problem.detail + (f" ({details})" if details else "")
+            ) from problem
+
+    return wrapper
+
+
+def _actor(db: Any, username: str | None) -> authn.Principal:
+    if not username:
+        return authn.operator()
+    user = identity_service.get_user(db, username)
+    return authn.Principal(user_id=user.id, username=user.username, via="cli")
+
+
+def _settings() -> Any:
+    return current_app.config["BINHYEN_SETTINGS"]
+
+
+as_option = click.option(
+    "--as", "acting", metavar="USERNAME",
+    help="Act as this account, with its permissions (default: the operator).",
+)
+
+
+# -- database --------------------------------------------------------------
+
+@click.group("db")
+def db_group() -> None:
+    """Schema migrations."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (core and installed plugins) as the table owner."""
+    migrate.upgrade(_settings(), revision)
+    click.echo("Database is up to date.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION."""
+    migrate.downgrade(_settings(), revision)
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the schema's current revision."""
+    migrate.current(_settings())
+
+
+# -- regions ---------------------------------------------------------------
+
+@click.group("regions")
+def regions_group() -> None:
+    """Provinces and the groupings below them."""
+
+
+@regions_group.command("create")
+@click.option("--kind", type=click.Choice([k.value for k in RegionKind]),
+              default=RegionKind.PROVINCE.value, show_default=True)
+@click.option("--code", required=True, help="Official province code, or your own.")
+@click.option("--name", help="Defaults to the official name for a province.")
+@click.option("--parent", help="Code of the region above (not for a province).")
+@as_option
+@with_appcontext
+@_fail_on_problem
+def regions_create(kind: str, code: str, name: str | None, parent: str | None,
+                   acting: str | None) -> None:
+    """Add a region."""
+    with get_database().session() as db:
+        principal = _actor(db, acting)
+        parent_region = onboarding.get_region(db, parent) if parent else None
+        if parent_region is not None:
+            _require_region(db, principal, parent_region, "regions:write")
+        elif not principal.is_operator:
+            raise click.ClickException("Only the operator adds provinces.")
+        region = onboarding.create_region(
+            db, kind=RegionKind(kind), code=code, name=name, parent=parent_region
+        )
+        db.commit()
+        click.echo(f"Region {region.code} ({region.name}) created.")
+
+
+@regions_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def regions_list(as_json: bool) -> None:
+    """List regions."""
+    from tenants.models import Region
+
+    with get_database().session() as db:
+        rows = [
+            {"code": r.code, "kind": r.kind.value, "name": r.name,
+             "parent": r.parent.code if r.parent else None}
+            for r in db.scalars(select(Region).order_by(Region.code))
+        ]
+    _print_rows(rows, as_json, ("code", "kind", "name", "parent"))
+
+
+# -- communes --------------------------------------------------------------
+
+@click.group("communes")
+def communes_group() -> None:
+    """Communes: the tenants."""
+
+
+@communes_group.command("create")
+@click.option("--region", required=True, help="Code of the region it joins.")
+@click.option("--code", required=True, help="Official five-digit commune code.")
+@click.option("--name", help="Defaults to the official name.")
+@click.option("--slug", help="Address in URLs; defaults to the name.")
+@as_option
+@with_appcontext
+@_fail_on_problem
+def communes_create(region: str, code: str, name: str | None, slug: str | None,
+                    acting: str | None) -> None:
+    """Onboard a commune from the official list."""
+    with get_database().session() as db:
+        principal = _actor(db, acting)
+        target = onboarding.get_region(db, region)
+        _require_region(db, principal, target, "communes:write")
+        commune = onboarding.create_commune(
+            db, region=target, code=code, name=name, slug=slug
+        )
+        db.commit()
+        click.echo(f"Commune {commune.code} {commune.name} is at /c/{commune.slug}/")
+
+
+@communes_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--region", help="Only communes in this region and below.")
+@with_appcontext
+@_fail_on_problem
+def communes_list(as_json: bool, region: str | None) -> None:
+    """List communes."""
+    from tenants.models import Commune, Region
+
+    with get_database().session() as db:
+        if region:
+            communes = onboarding.communes_under(
+                db, {onboarding.get_region(db, region).id}
+            )
+        else:
+            communes = list(db.scalars(select(Commune).order_by(Commune.code)))
+        rows = [
+            {"code": c.code, "slug": c.slug, "name": c.name, "status": c.status.value,
+             "region": db.get(Region, c.region_id).code}  # type: ignore[union-attr]
+            for c in communes
+        ]
+    _print_rows(rows, as_json, ("code", "slug", "name", "status", "region"))
+
+
+def _status_command(name: str, status: CommuneStatus, help_text: str) -> None:
+    @communes_group.command(name, help=help_text)
+    @click.argument("slug")
+    @as_option
+    @with_appcontext
+    @_fail_on_problem
+    def change(slug: str, acting: str | None) -> None:
+        with get_database().session() as db:
+            principal = _actor(db, acting)
+            commune = onboarding.get_commune(db, slug)
+            if not principal.is_operator and "communes:write" not in (
+                policy.permissions_in_commune(db, principal, commune)
+            ):
+                raise click.ClickException("You need communes:write for this commune.")
+            onboarding.set_commune_status(db, commune, status)
+            db.commit()
+            click.echo(f"Commune {commune.slug} is now {status.value}.")
+
+
+_status_command("suspend", CommuneStatus.SUSPENDED,
+                "Stop serving a commune; its data is kept.")
+_status_command("archive", CommuneStatus.ARCHIVED,
+                "Archive a commune; its data is kept.")
+_status_command("activate", CommuneStatus.ACTIVE,
+                "Serve a suspended or archived commune again.")
+
+
+def _require_region(db: Any, principal: authn.Principal, region: Any, perm: str) -> None:
+    if perm not in policy.permissions_in_region(db, principal, region):
+        raise click.ClickException(f"You need {perm} in region {region.code}.")
+
+
+# -- users -----------------------------------------------------------------
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts and their roles."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of a prompt.")
+@click.option("--no-password", is_flag=True, help="Single sign-on only.")
+@click.option("--totp", is_flag=True, help="Require a TOTP code at sign-in.")
+@with_appcontext
+@_fail_on_problem
+def users_create(username: str, full_name: str, password_stdin: bool,
+                 no_password: bool, totp: bool) -> None:
+    """Provision a staff account."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not no_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with get_database().session() as db:
+        user = identity_service.create_user(
+            db, username=username, full_name=full_name, password=password,
+            with_totp=totp,
+        )
+        db.commit()
+        click.echo(f"Account {user.username} created.")
+        uri = identity_service.totp_uri(user)
+        if uri:
+            click.echo(f"Add this to an authenticator app: {uri}")
+
+
+@users_group.command("grant")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--commune", help="Slug of the commune (for a commune role).")
+@click.option("--region", help="Code of the region (for a region role).")
+@click.option("--hamlet", "hamlets", multiple=True,
+              help="Hamlet id, for a hamlet-scoped role; repeat for several.")
+@as_option
+@with_appcontext
+@_fail_on_problem
+def users_grant(username: str, role: str, commune: str | None, region: str | None,
+                hamlets: tuple[str, ...], acting: str | None) -> None:
+    """Give an account a role in a commune or a region."""
+    import uuid
+
+    if bool(commune) == bool(region):
+        raise click.UsageError("Give exactly one of --commune or --region.")
+    with get_database().session() as db:
+        principal = _actor(db, acting)
+        user = identity_service.get_user(db, username)
+        if commune:
+            access_service.grant_in_commune(
+                db, principal, user, onboarding.get_commune(db, commune), role,
+                [uuid.UUID(h) for h in hamlets],
+            )
+        else:
+            access_service.grant_in_region(
+                db, principal, user, onboarding.get_region(db, region or ""), role
+            )
+        db.commit()
+        click.echo(f"{user.username} is now {role} in {commune or region}.")
+
+
+# -- tokens ----------------------------------------------------------------
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "username", required=True)
+@click.option("--commune", help="Slug of the commune the token works in.")
+@click.option("--region", help="Code of the region the token works in.")
+@click.option("--permission", "permissions", multiple=True, required=True,
+              help="A permission the token carries; repeat for several.")
+@click.option("--days", type=int, default=30, show_default=True)
+@click.option("--name", default="cli", show_default=True)
+@with_appcontext
+@_fail_on_problem
+def tokens_create(username: str, commune: str | None, region: str | None,
+                  permissions: tuple[str, ...], days: int, name: str) -> None:
+    """Create a token for an account. The token is printed once."""
+    if bool(commune) == bool(region):
+        raise click.UsageError("Give exactly one of --commune or --region.")
+    with get_database().session() as db:
+        user = identity_service.get_user(db, username)
+        principal = authn.Principal(user_id=user.id, username=user.username, via="cli")
+        target_commune = onboarding.get_commune(db, commune) if commune else None
+        target_region = onboarding.get_region(db, region) if region else None
+        holdable = (
+            policy.permissions_in_commune(db, principal, target_commune)
+            if target_commune
+            else policy.permissions_in_region(db, principal, target_region)  # type: ignore[arg-type]
+        )
+        token, secret = identity_service.create_token(
+            db, user, name=name, permissions=set(permissions), holdable=holdable,
+            days=days, max_days=_settings().token_max_days,
+            commune=target_commune, region=target_region,
+        )
+        db.commit()
+    click.echo(secret)
+    click.echo(f"Expires {token.expires_at:%Y-%m-%d}. It is not shown again.", err=True)
+
+
+# -- demo ------------------------------------------------------------------
+
+@click.group("demo")
+def demo_group() -> None:
+    """The demonstration data of `make run`."""
+
+
+@demo_group.command("seed")
+@click.option("--force", is_flag=True, help="Seed even outside the embedded default.")
+@with_appcontext
+def demo_seed(force: bool) -> None:
+    """Fill an empty database with a demo region, communes and accounts."""
+    from core import demo
+
+    if not _settings().is_embedded and not force:
+        raise click.ClickException(
+            "Refusing to seed demo accounts into a configured database; pass "
+            "--force if this really is a demonstration server."
+        )
+    with get_database().session() as db:
+        if db.scalars(select(User.id)).first() is not None:
+            click.echo("Database already has accounts; demo seed skipped.")
+            return
+    lines = demo.seed(get_database())
+    for line in lines:
+        click.echo(line)
+
+
+# -- settings --------------------------------------------------------------
+
+@click.command("settings")
+@click.option("--json", "as_json", is_flag=True)
+def settings_command(as_json: bool) -> None:
+    """List every setting with its variable, default and meaning."""
+    rows = [
+        {"variable": s.env_var, "default": "" if s.default is None else str(s.default),
+         "description": s.description}
+        for s in SETTINGS
+    ]
+    _print_rows(rows, as_json, ("variable", "default", "description"))
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo("  ".join(str(row[c]) if row[c] is not None else "-" for c in columns))

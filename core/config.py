@@ -1,0 +1,232 @@
+"""Every setting of Bình Yên, declared once, read from ``BINHYEN_*`` variables.
+
+Each setting names its type, default and meaning here; validation, the
+``binhyen settings`` listing and the documentation all come from this table.
+This module may touch the environment and the instance folder, nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+ENV_PREFIX = "BINHYEN_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which."""
+
+
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("use one of true/false, yes/no, on/off, 1/0")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a whole number above zero")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration value: its name, how to parse it and what it means."""
+
+    name: str
+    description: str
+    default: Any = None
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        "SQLAlchemy URL the application connects with. On PostgreSQL this is "
+        "the application role, which owns no table and is subject to row-level "
+        "security. Empty: SQLite in the instance folder.",
+        secret=True,
+    ),
+    Setting(
+        "migration_database_url",
+        "URL of the role that owns the tables and runs migrations. Empty: the "
+        "same as database_url (fine for SQLite, not for production PostgreSQL).",
+        secret=True,
+    ),
+    Setting(
+        "database_app_role",
+        "PostgreSQL role the application connects as; migrations grant it "
+        "row access to every table.",
+        default="binhyen_app",
+    ),
+    Setting(
+        "redis_url",
+        "Redis URL for throttling and jobs. Empty: counters live in the "
+        "database and jobs run in-process (the embedded default).",
+        secret=True,
+    ),
+    Setting(
+        "secret_key",
+        "Key that signs session cookies. Empty: generated once into the "
+        "instance folder; production must set it.",
+        secret=True,
+    ),
+    Setting(
+        "instance_path",
+        "Folder for the embedded database and generated keys.",
+        default="instance",
+    ),
+    Setting(
+        "cookie_secure",
+        "Send the session cookie over HTTPS only. Browsers accept secure "
+        "cookies from http://127.0.0.1 and http://localhost, so this stays on "
+        "in development too.",
+        default=True,
+        parse=_boolean,
+    ),
+    Setting(
+        "session_hours",
+        "How long a browser session lasts without activity.",
+        default=12,
+        parse=_positive_int,
+    ),
+    Setting(
+        "token_max_days",
+        "Longest lifetime an API token may be given.",
+        default=365,
+        parse=_positive_int,
+    ),
+    Setting(
+        "max_body_bytes",
+        "Largest request body accepted; larger ones are refused with 413.",
+        default=1_048_576,
+        parse=_positive_int,
+    ),
+    Setting(
+        "sign_in_attempts",
+        "Failed sign-ins allowed per account (and ten times that per client "
+        "address) in one throttle window before further tries are refused.",
+        default=5,
+        parse=_positive_int,
+    ),
+    Setting(
+        "sign_in_window_seconds",
+        "Length of the sign-in throttle window.",
+        default=900,
+        parse=_positive_int,
+    ),
+    Setting(
+        "log_level",
+        "Logging level of the application.",
+        default="INFO",
+    ),
+)
+
+SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+@dataclass
+class Settings:
+    """The parsed settings of one application instance."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    generated: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when no database URL is set: SQLite in the instance folder."""
+        return bool(self.values["embedded"])
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Parse every declared setting from the environment, then apply overrides.
+
+    Unknown ``BINHYEN_*`` variables are reported, since a typo in a variable
+    name would otherwise silently leave the default in force.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.env_var, "")
+        if raw == "":
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingsError(
+                f"{setting.env_var} is not valid: {exc}. {setting.description}"
+            ) from exc
+
+    for name, value in overrides.items():
+        if name not in SETTINGS_BY_NAME:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = value
+
+    known = {s.env_var for s in SETTINGS}
+    for var in env:
+        if var.startswith(ENV_PREFIX) and var not in known and not var.startswith(
+            ENV_PREFIX + "TEST_"
+        ):
+            logger.warning("ignoring unknown setting %s", var)
+
+    settings = Settings(values)
+    _fill_embedded_defaults(settings)
+    return settings
+
+
+def _fill_embedded_defaults(settings: Settings) -> None:
+    """Give the embedded default what production must configure by hand."""
+    instance = Path(settings.values["instance_path"]).resolve()
+    settings.values["instance_path"] = str(instance)
+    settings.values["embedded"] = not settings.values["database_url"]
+
+    if not settings.values["database_url"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        settings.values["database_url"] = f"sqlite:///{instance / 'binhyen.sqlite3'}"
+    if not settings.values["migration_database_url"]:
+        settings.values["migration_database_url"] = settings.values["database_url"]
+
+    if not settings.values["secret_key"]:
+        settings.values["secret_key"] = _instance_secret(instance, "secret_key")
+        settings.generated.append("secret_key")
+        logger.warning(
+            "BINHYEN_SECRET_KEY is not set; using a key generated in %s. "
+            "Production must set BINHYEN_SECRET_KEY.",
+            instance,
+        )
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read a generated secret from the instance folder, creating it 0600."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

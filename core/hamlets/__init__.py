@@ -1,0 +1,1 @@
+"""Hamlets (xóm, thôn, bản, tổ dân phố): the first commune-owned resource."""

@@ -1,0 +1,1 @@
+"""Who someone is: user accounts, passwords, TOTP, browser sessions, API tokens."""

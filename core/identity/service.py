@@ -1,0 +1,184 @@
+"""Rules for accounts, sign-in and API tokens; used by the CLI, API and pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db import utcnow
+from core.errors import Conflict, Invalid, NotFound, TooManyRequests, field_error
+from core.identity.models import ApiToken, User
+from core.identity.passwords import hash_password, verify_password
+from core.identity.secrets import digest, new_api_token
+from core.identity.throttle import Throttle
+from tenants.models import Commune, Region
+
+logger = logging.getLogger(__name__)
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def get_user(db: Session, username: str) -> User:
+    user = db.scalars(
+        select(User).where(User.username == normalise_username(username))
+    ).first()
+    if user is None:
+        raise NotFound(f"No account is named {username!r}.")
+    return user
+
+
+def create_user(
+    db: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str | None = None,
+    with_totp: bool = False,
+) -> User:
+    """Provision a staff account. Without a password it can only use SSO."""
+    username = normalise_username(username)
+    if not USERNAME_PATTERN.match(username):
+        raise Invalid(
+            "A username is 3 to 64 lower-case letters, digits, '.', '_' or '-'.",
+            errors=[field_error("username", "3-64 of a-z, 0-9, '.', '_', '-'.")],
+        )
+    if not full_name.strip():
+        raise Invalid(
+            "Give the account holder's full name.",
+            errors=[field_error("full_name", "Required.")],
+        )
+    if db.scalars(select(User.id).where(User.username == username)).first():
+        raise Conflict(
+            f"The username {username!r} is taken.",
+            errors=[field_error("username", "Already in use.")],
+        )
+    user = User(
+        username=username,
+        full_name=unicodedata.normalize("NFC", full_name.strip()),
+        password_hash=hash_password(password) if password else None,
+        totp_secret=pyotp.random_base32() if with_totp else None,
+    )
+    db.add(user)
+    db.flush()
+    logger.info("account %s created", user.id)
+    return user
+
+
+def totp_uri(user: User) -> str | None:
+    if not user.totp_secret:
+        return None
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+        name=user.username, issuer_name="Bình Yên"
+    )
+
+
+class SignInRefused(Exception):  # noqa: N818
+    """Sign-in failed. Deliberately one message whatever the reason, so that
+    nobody can learn which usernames exist."""
+
+    message = "Wrong username, password or code."
+
+
+def sign_in(
+    db: Session,
+    throttle: Throttle,
+    *,
+    username: str,
+    password: str,
+    code: str | None,
+    client: str,
+) -> User:
+    """Check a password (and TOTP code); throttle repeated failures.
+
+    Failures count against the account and against the client address; while
+    either is over its limit every try is refused without checking, so an
+    attacker learns nothing from it.
+    """
+    name = normalise_username(username)
+    if throttle.is_blocked("account", name) or throttle.is_blocked(
+        "client", client, limit=throttle.limit * 10
+    ):
+        raise TooManyRequests(
+            "Too many failed sign-ins. Wait a few minutes before trying again.",
+            headers={"Retry-After": str(throttle.retry_after())},
+        )
+    user = db.scalars(select(User).where(User.username == name)).first()
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.totp_secret:
+        ok = bool(code) and pyotp.TOTP(user.totp_secret).verify(
+            (code or "").strip(), valid_window=1
+        )
+    if not ok or user is None or not user.is_active:
+        throttle.record_failure("account", name)
+        throttle.record_failure("client", client)
+        logger.info("sign-in refused")
+        raise SignInRefused()
+    throttle.clear("account", name)
+    return user
+
+
+def create_token(
+    db: Session,
+    user: User,
+    *,
+    name: str,
+    permissions: set[str],
+    holdable: frozenset[str],
+    days: int,
+    max_days: int,
+    commune: Commune | None = None,
+    region: Region | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token; returns the record and the secret, which is shown once.
+
+    ``holdable`` is what the user holds in the scope now; asking for more is
+    refused rather than quietly trimmed, so the caller knows what they got.
+    """
+    if not permissions:
+        raise Invalid(
+            "Name at least one permission for the token.",
+            errors=[field_error("permissions", "At least one.")],
+        )
+    beyond = sorted(permissions - holdable)
+    if beyond:
+        raise Invalid(
+            "A token cannot carry permissions you do not hold there: "
+            + ", ".join(beyond),
+            errors=[field_error("permissions", "Not held: " + ", ".join(beyond))],
+        )
+    if not 1 <= days <= max_days:
+        raise Invalid(
+            f"A token lives between 1 and {max_days} days.",
+            errors=[field_error("days", f"Between 1 and {max_days}.")],
+        )
+    secret = new_api_token()
+    now = utcnow()
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "token",
+        prefix=secret[:10],
+        token_hash=digest(secret),
+        commune_id=commune.id if commune else None,
+        region_id=region.id if region else None,
+        permissions=sorted(permissions),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.add(token)
+    db.flush()
+    logger.info("API token %s created", token.id)
+    return token, secret
+
+
+def count_users(db: Session) -> int:
+    return int(db.scalar(select(func.count(User.id))) or 0)

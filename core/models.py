@@ -1,0 +1,17 @@
+"""Imports every model of core and tenants, so the shared metadata is whole.
+
+Migrations, the schema tests and the isolation harness read the metadata;
+a model module missing here would be invisible to all three.
+"""
+
+from __future__ import annotations
+
+from core.access import models as access_models
+from core.db import Base
+from core.hamlets import models as hamlet_models
+from core.identity import models as identity_models
+from tenants import models as tenant_models
+
+MODEL_MODULES = (tenant_models, identity_models, access_models, hamlet_models)
+
+metadata = Base.metadata

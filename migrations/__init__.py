@@ -1,0 +1,1 @@
+"""Alembic environment and core's revisions (plugins keep theirs in their package)."""

@@ -1,0 +1,1 @@
+"""Optional modules, one package each; found through the binhyen.plugins entry points."""

@@ -1,0 +1,1 @@
+"""Communes and the regions above them: model, resolution, isolation, onboarding."""

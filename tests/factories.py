@@ -1,0 +1,148 @@
+"""Factories: build regions, communes, accounts, roles and commune-owned rows.
+
+``TENANT_FACTORIES`` must name a factory for every commune-owned model and
+``PATH_FACTORIES`` one for every object id that appears in a commune's URLs;
+the isolation harness fails, naming what is missing, when one is not there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.access import service as access_service
+from core.access.models import Membership, MembershipHamlet
+from core.access.policy import permissions_in_commune, permissions_in_region
+from core.db import Database
+from core.errors import NotFound
+from core.hamlets import service as hamlet_service
+from core.hamlets.models import Hamlet
+from core.identity import authn
+from core.identity import service as identity_service
+from core.identity.models import User
+from tenants import divisions, onboarding
+from tenants.isolation import bind_tenant
+from tenants.models import Commune, Region, RegionKind
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+# Real communes of Phú Thọ (25).
+COMMUNE_CODES = ("05089", "05098", "05128", "05266")
+
+
+def province(db: Session, code: str = "25") -> Region:
+    try:
+        return onboarding.get_region(db, code)
+    except NotFound:
+        return onboarding.create_region(db, kind=RegionKind.PROVINCE, code=code)
+
+
+def commune(db: Session, code: str, region: Region | None = None) -> Commune:
+    official = divisions.find_commune(code)
+    assert official is not None
+    region = region or province(db, official.province_code)
+    return onboarding.create_commune(db, region=region, code=code)
+
+
+def user(db: Session, username: str | None = None, **extra: Any) -> User:
+    name = username or f"user{next(_counter)}"
+    return identity_service.create_user(
+        db, username=name, full_name=f"Cán bộ {name}", password=PASSWORD, **extra
+    )
+
+
+def grant(
+    db: Session, account: User, role: str, *, commune: Commune | None = None,
+    region: Region | None = None, hamlets: list[uuid.UUID] | None = None,
+) -> Membership:
+    operator = authn.operator("tests")
+    if commune is not None:
+        return access_service.grant_in_commune(
+            db, operator, account, commune, role, hamlets or []
+        )
+    assert region is not None
+    return access_service.grant_in_region(db, operator, account, region, role)
+
+
+def hamlet(db: Session, name: str | None = None, **values: Any) -> Hamlet:
+    values.setdefault("kind", "xom")
+    return hamlet_service.create(db, {"name": name or f"Xóm {next(_counter)}", **values})
+
+
+def token(
+    db: Session, account: User, *, commune: Commune | None = None,
+    region: Region | None = None, permissions: set[str] | None = None,
+) -> str:
+    """A bearer token carrying every permission the account holds there."""
+    principal = authn.Principal(user_id=account.id, username=account.username, via="t")
+    holdable = (
+        permissions_in_commune(db, principal, commune)
+        if commune is not None
+        else permissions_in_region(db, principal, region)  # type: ignore[arg-type]
+    )
+    _record, secret = identity_service.create_token(
+        db, account, name="test", permissions=permissions or set(holdable),
+        holdable=holdable, days=1, max_days=30, commune=commune, region=region,
+    )
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@dataclass
+class Staffed:
+    """A commune with a chief who holds a token there."""
+
+    commune: Commune
+    chief: User
+    token: str
+
+
+def staffed_commune(database: Database, code: str, role: str = "commune_chief") -> Staffed:
+    with database.session() as db:
+        place = commune(db, code)
+        chief = user(db)
+        grant(db, chief, role, commune=place)
+        secret = token(db, chief, commune=place)
+        db.commit()
+        return Staffed(place, chief, secret)
+
+
+# -- what the isolation harness needs --------------------------------------
+
+def _membership_hamlet(db: Session, place: Commune) -> MembershipHamlet:
+    member = user(db)
+    ham = hamlet(db)
+    membership = grant(db, member, "hamlet_member", commune=place, hamlets=[ham.id])
+    db.flush()
+    found = db.get(MembershipHamlet, (place.id, membership.id, ham.id))
+    assert found is not None
+    return found
+
+
+# Per commune-owned model: build one row in the commune the session is bound to.
+TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
+    Hamlet: lambda db, place: hamlet(db),
+    MembershipHamlet: _membership_hamlet,
+}
+
+# Per object id in a commune URL: build one such object, return its id.
+PATH_FACTORIES: dict[str, Callable[[Session, Commune], uuid.UUID]] = {
+    "hamlet_id": lambda db, place: hamlet(db).id,
+    "membership_id": lambda db, place: grant(db, user(db), "viewer", commune=place).id,
+}
+
+
+def in_commune(database: Database, place: Commune) -> Session:
+    """A new session bound to ``place``; the caller closes it."""
+    session = database.sessions()
+    bind_tenant(session, place.id)
+    return session
