@@ -105,7 +105,9 @@ def _install_request_pipeline(app: Flask) -> None:
 
     @app.before_request
     def _prepare() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.request_id = request.headers.get("X-Request-Id", "")[
+            :64
+        ] or secrets.token_hex(8)
         request.binhyen_request_id = g.request_id  # type: ignore[attr-defined]
         session = db_module.request_session()
         slug = g.get("commune_slug")
@@ -135,6 +137,7 @@ def _wants_page() -> bool:
 
 def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
     """People in a browser get pages; API callers keep problem+json."""
+
     def page(status: int, detail: str) -> Any:
         if status == 401:
             return redirect(url_for("web.sign_in"))
@@ -186,4 +189,3 @@ def access_declaration(view: Any) -> dict[str, str | None]:
             "public" if getattr(function, PUBLIC_ATTR, None) else None
         )
     return declared
-

@@ -47,8 +47,15 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_group, regions_group, communes_group, users_group,
-                  tokens_group, demo_group, settings_command):
+    for group in (
+        db_group,
+        regions_group,
+        communes_group,
+        users_group,
+        tokens_group,
+        demo_group,
+        settings_command,
+    ):
         app.cli.add_command(group)
 
 
@@ -80,12 +87,15 @@ def _settings() -> Any:
 
 
 as_option = click.option(
-    "--as", "acting", metavar="USERNAME",
+    "--as",
+    "acting",
+    metavar="USERNAME",
     help="Act as this account, with its permissions (default: the operator).",
 )
 
 
 # -- database --------------------------------------------------------------
+
 
 @click.group("db")
 def db_group() -> None:
@@ -118,22 +128,28 @@ def db_current() -> None:
 
 # -- regions ---------------------------------------------------------------
 
+
 @click.group("regions")
 def regions_group() -> None:
     """Provinces and the groupings below them."""
 
 
 @regions_group.command("create")
-@click.option("--kind", type=click.Choice([k.value for k in RegionKind]),
-              default=RegionKind.PROVINCE.value, show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in RegionKind]),
+    default=RegionKind.PROVINCE.value,
+    show_default=True,
+)
 @click.option("--code", required=True, help="Official province code, or your own.")
 @click.option("--name", help="Defaults to the official name for a province.")
 @click.option("--parent", help="Code of the region above (not for a province).")
 @as_option
 @with_appcontext
 @_fail_on_problem
-def regions_create(kind: str, code: str, name: str | None, parent: str | None,
-                   acting: str | None) -> None:
+def regions_create(
+    kind: str, code: str, name: str | None, parent: str | None, acting: str | None
+) -> None:
     """Add a region."""
     with get_database().session() as db:
         principal = _actor(db, acting)
@@ -158,14 +174,19 @@ def regions_list(as_json: bool) -> None:
 
     with get_database().session() as db:
         rows = [
-            {"code": r.code, "kind": r.kind.value, "name": r.name,
-             "parent": r.parent.code if r.parent else None}
+            {
+                "code": r.code,
+                "kind": r.kind.value,
+                "name": r.name,
+                "parent": r.parent.code if r.parent else None,
+            }
             for r in db.scalars(select(Region).order_by(Region.code))
         ]
     _print_rows(rows, as_json, ("code", "kind", "name", "parent"))
 
 
 # -- communes --------------------------------------------------------------
+
 
 @click.group("communes")
 def communes_group() -> None:
@@ -180,8 +201,9 @@ def communes_group() -> None:
 @as_option
 @with_appcontext
 @_fail_on_problem
-def communes_create(region: str, code: str, name: str | None, slug: str | None,
-                    acting: str | None) -> None:
+def communes_create(
+    region: str, code: str, name: str | None, slug: str | None, acting: str | None
+) -> None:
     """Onboard a commune from the official list."""
     with get_database().session() as db:
         principal = _actor(db, acting)
@@ -201,7 +223,7 @@ def communes_create(region: str, code: str, name: str | None, slug: str | None,
 @_fail_on_problem
 def communes_list(as_json: bool, region: str | None) -> None:
     """List communes."""
-    from tenants.models import Commune, Region
+    from tenants.models import Commune
 
     with get_database().session() as db:
         if region:
@@ -211,8 +233,13 @@ def communes_list(as_json: bool, region: str | None) -> None:
         else:
             communes = list(db.scalars(select(Commune).order_by(Commune.code)))
         rows = [
-            {"code": c.code, "slug": c.slug, "name": c.name, "status": c.status.value,
-             "region": db.get(Region, c.region_id).code}  # type: ignore[union-attr]
+            {
+                "code": c.code,
+                "slug": c.slug,
+                "name": c.name,
+                "status": c.status.value,
+                "region": c.region.code,
+            }
             for c in communes
         ]
     _print_rows(rows, as_json, ("code", "slug", "name", "status", "region"))
@@ -237,20 +264,26 @@ def _status_command(name: str, status: CommuneStatus, help_text: str) -> None:
             click.echo(f"Commune {commune.slug} is now {status.value}.")
 
 
-_status_command("suspend", CommuneStatus.SUSPENDED,
-                "Stop serving a commune; its data is kept.")
-_status_command("archive", CommuneStatus.ARCHIVED,
-                "Archive a commune; its data is kept.")
-_status_command("activate", CommuneStatus.ACTIVE,
-                "Serve a suspended or archived commune again.")
+_status_command(
+    "suspend", CommuneStatus.SUSPENDED, "Stop serving a commune; its data is kept."
+)
+_status_command(
+    "archive", CommuneStatus.ARCHIVED, "Archive a commune; its data is kept."
+)
+_status_command(
+    "activate", CommuneStatus.ACTIVE, "Serve a suspended or archived commune again."
+)
 
 
-def _require_region(db: Any, principal: authn.Principal, region: Any, perm: str) -> None:
+def _require_region(
+    db: Any, principal: authn.Principal, region: Any, perm: str
+) -> None:
     if perm not in policy.permissions_in_region(db, principal, region):
         raise click.ClickException(f"You need {perm} in region {region.code}.")
 
 
 # -- users -----------------------------------------------------------------
+
 
 @click.group("users")
 def users_group() -> None:
@@ -260,14 +293,18 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--username", required=True)
 @click.option("--full-name", required=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of a prompt.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of a prompt.",
+)
 @click.option("--no-password", is_flag=True, help="Single sign-on only.")
 @click.option("--totp", is_flag=True, help="Require a TOTP code at sign-in.")
 @with_appcontext
 @_fail_on_problem
-def users_create(username: str, full_name: str, password_stdin: bool,
-                 no_password: bool, totp: bool) -> None:
+def users_create(
+    username: str, full_name: str, password_stdin: bool, no_password: bool, totp: bool
+) -> None:
     """Provision a staff account."""
     password = None
     if password_stdin:
@@ -276,7 +313,10 @@ def users_create(username: str, full_name: str, password_stdin: bool,
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with get_database().session() as db:
         user = identity_service.create_user(
-            db, username=username, full_name=full_name, password=password,
+            db,
+            username=username,
+            full_name=full_name,
+            password=password,
             with_totp=totp,
         )
         db.commit()
@@ -291,13 +331,23 @@ def users_create(username: str, full_name: str, password_stdin: bool,
 @click.option("--role", required=True)
 @click.option("--commune", help="Slug of the commune (for a commune role).")
 @click.option("--region", help="Code of the region (for a region role).")
-@click.option("--hamlet", "hamlets", multiple=True,
-              help="Hamlet id, for a hamlet-scoped role; repeat for several.")
+@click.option(
+    "--hamlet",
+    "hamlets",
+    multiple=True,
+    help="Hamlet id, for a hamlet-scoped role; repeat for several.",
+)
 @as_option
 @with_appcontext
 @_fail_on_problem
-def users_grant(username: str, role: str, commune: str | None, region: str | None,
-                hamlets: tuple[str, ...], acting: str | None) -> None:
+def users_grant(
+    username: str,
+    role: str,
+    commune: str | None,
+    region: str | None,
+    hamlets: tuple[str, ...],
+    acting: str | None,
+) -> None:
     """Give an account a role in a commune or a region."""
     import uuid
 
@@ -308,7 +358,11 @@ def users_grant(username: str, role: str, commune: str | None, region: str | Non
         user = identity_service.get_user(db, username)
         if commune:
             access_service.grant_in_commune(
-                db, principal, user, onboarding.get_commune(db, commune), role,
+                db,
+                principal,
+                user,
+                onboarding.get_commune(db, commune),
+                role,
                 [uuid.UUID(h) for h in hamlets],
             )
         else:
@@ -321,6 +375,7 @@ def users_grant(username: str, role: str, commune: str | None, region: str | Non
 
 # -- tokens ----------------------------------------------------------------
 
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""
@@ -330,14 +385,25 @@ def tokens_group() -> None:
 @click.option("--user", "username", required=True)
 @click.option("--commune", help="Slug of the commune the token works in.")
 @click.option("--region", help="Code of the region the token works in.")
-@click.option("--permission", "permissions", multiple=True, required=True,
-              help="A permission the token carries; repeat for several.")
+@click.option(
+    "--permission",
+    "permissions",
+    multiple=True,
+    required=True,
+    help="A permission the token carries; repeat for several.",
+)
 @click.option("--days", type=int, default=30, show_default=True)
 @click.option("--name", default="cli", show_default=True)
 @with_appcontext
 @_fail_on_problem
-def tokens_create(username: str, commune: str | None, region: str | None,
-                  permissions: tuple[str, ...], days: int, name: str) -> None:
+def tokens_create(
+    username: str,
+    commune: str | None,
+    region: str | None,
+    permissions: tuple[str, ...],
+    days: int,
+    name: str,
+) -> None:
     """Create a token for an account. The token is printed once."""
     if bool(commune) == bool(region):
         raise click.UsageError("Give exactly one of --commune or --region.")
@@ -352,9 +418,15 @@ def tokens_create(username: str, commune: str | None, region: str | None,
             else policy.permissions_in_region(db, principal, target_region)  # type: ignore[arg-type]
         )
         token, secret = identity_service.create_token(
-            db, user, name=name, permissions=set(permissions), holdable=holdable,
-            days=days, max_days=_settings().token_max_days,
-            commune=target_commune, region=target_region,
+            db,
+            user,
+            name=name,
+            permissions=set(permissions),
+            holdable=holdable,
+            days=days,
+            max_days=_settings().token_max_days,
+            commune=target_commune,
+            region=target_region,
         )
         db.commit()
     click.echo(secret)
@@ -362,6 +434,7 @@ def tokens_create(username: str, commune: str | None, region: str | None,
 
 
 # -- demo ------------------------------------------------------------------
+
 
 @click.group("demo")
 def demo_group() -> None:
@@ -391,21 +464,29 @@ def demo_seed(force: bool) -> None:
 
 # -- settings --------------------------------------------------------------
 
+
 @click.command("settings")
 @click.option("--json", "as_json", is_flag=True)
 def settings_command(as_json: bool) -> None:
     """List every setting with its variable, default and meaning."""
     rows = [
-        {"variable": s.env_var, "default": "" if s.default is None else str(s.default),
-         "description": s.description}
+        {
+            "variable": s.env_var,
+            "default": "" if s.default is None else str(s.default),
+            "description": s.description,
+        }
         for s in SETTINGS
     ]
     _print_rows(rows, as_json, ("variable", "default", "description"))
 
 
-def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+def _print_rows(
+    rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]
+) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        click.echo("  ".join(str(row[c]) if row[c] is not None else "-" for c in columns))
+        click.echo(
+            "  ".join(str(row[c]) if row[c] is not None else "-" for c in columns)
+        )

@@ -189,8 +189,10 @@ def load_settings(
 
     known = {s.env_var for s in SETTINGS}
     for var in env:
-        if var.startswith(ENV_PREFIX) and var not in known and not var.startswith(
-            ENV_PREFIX + "TEST_"
+        if (
+            var.startswith(ENV_PREFIX)
+            and var not in known
+            and not var.startswith(ENV_PREFIX + "TEST_")
         ):
             logger.warning("ignoring unknown setting %s", var)
 

@@ -26,13 +26,20 @@ COMMUNES = {
     # slug: (official code, hamlets)
     "cao-phong": (
         "05089",
-        [("Xóm Tây Phong", "xom", "TP"), ("Xóm Dụ", "xom", "DU"),
-         ("Xóm Đồi", "xom", "DOI"), ("Xóm Chằng", "xom", "CHANG")],
+        [
+            ("Xóm Tây Phong", "xom", "TP"),
+            ("Xóm Dụ", "xom", "DU"),
+            ("Xóm Đồi", "xom", "DOI"),
+            ("Xóm Chằng", "xom", "CHANG"),
+        ],
     ),
     "thung-nai": (
         "05098",
-        [("Xóm Mui", "xom", "MUI"), ("Xóm Rổng", "xom", "RONG"),
-         ("Xóm Nai", "xom", "NAI")],
+        [
+            ("Xóm Mui", "xom", "MUI"),
+            ("Xóm Rổng", "xom", "RONG"),
+            ("Xóm Nai", "xom", "NAI"),
+        ],
     ),
 }
 
@@ -53,7 +60,9 @@ def seed(database: Database) -> list[str]:
     with database.session() as db:
         province = onboarding.create_region(db, kind=RegionKind.PROVINCE, code="25")
         admin = identity_service.create_user(
-            db, username="admin.phutho", full_name="Quản trị tỉnh Phú Thọ",
+            db,
+            username="admin.phutho",
+            full_name="Quản trị tỉnh Phú Thọ",
             password=DEMO_PASSWORD,
         )
         access_service.grant_in_region(db, operator, admin, province, "region_admin")
@@ -63,7 +72,9 @@ def seed(database: Database) -> list[str]:
     for slug, (code, hamlets) in COMMUNES.items():
         with database.session() as db:
             province = onboarding.get_region(db, "25")
-            commune = onboarding.create_commune(db, region=province, code=code, slug=slug)
+            commune = onboarding.create_commune(
+                db, region=province, code=code, slug=slug
+            )
             bind_tenant(db, commune.id)
             made = [
                 hamlet_service.create(db, {"name": n, "kind": k, "code": c})
@@ -72,11 +83,17 @@ def seed(database: Database) -> list[str]:
             for prefix, (role, title) in ROLE_ACCOUNTS.items():
                 username = f"{prefix}.{slug.replace('-', '')}"
                 user = identity_service.create_user(
-                    db, username=username, full_name=f"{title} {commune.name}",
+                    db,
+                    username=username,
+                    full_name=f"{title} {commune.name}",
                     password=DEMO_PASSWORD,
                 )
                 access_service.grant_in_commune(
-                    db, operator, user, commune, role,
+                    db,
+                    operator,
+                    user,
+                    commune,
+                    role,
                     [made[0].id] if role == "hamlet_member" else [],
                 )
                 lines.append(f"  {username:<20}{role} in {commune.name}")

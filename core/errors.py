@@ -40,7 +40,7 @@ _TITLES: dict[int, tuple[str, str]] = {
 }
 
 
-class Problem(Exception):  # noqa: N818  (the RFC's word for it)
+class Problem(Exception):
     """An error with an HTTP status, a stable type and a message for people."""
 
     status = 400

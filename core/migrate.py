@@ -21,13 +21,13 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(settings: Settings, extra_locations: tuple[Path, ...] = ()) -> Config:
+def alembic_config(
+    settings: Settings, extra_locations: tuple[Path, ...] = ()
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     locations = [MIGRATIONS / "versions", *extra_locations]
-    config.set_main_option(
-        "version_locations", " ".join(str(p) for p in locations)
-    )
+    config.set_main_option("version_locations", " ".join(str(p) for p in locations))
     config.set_main_option("path_separator", "space")
     config.attributes["url"] = settings.migration_database_url
     config.attributes["app_role"] = settings.database_app_role

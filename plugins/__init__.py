@@ -1,1 +1,4 @@
-"""Optional modules, one package each; found through the binhyen.plugins entry points."""
+"""Optional modules, one package each.
+
+Found through the ``binhyen.plugins`` entry points, the built-in ones too.
+"""

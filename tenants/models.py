@@ -39,8 +39,12 @@ class Region(Timestamped, Base):
         ForeignKey("regions.id", ondelete="RESTRICT"), index=True
     )
     kind: Mapped[RegionKind] = mapped_column(
-        Enum(RegionKind, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            RegionKind,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     # Official code for provinces (two digits); free for groupings.
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -50,16 +54,14 @@ class Region(Timestamped, Base):
 
     parent: Mapped[Region | None] = relationship(remote_side=[id])
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Commune(Timestamped, Base):
     """A commune, ward or special zone: one tenant of the platform."""
 
     __tablename__ = "communes"
-    __table_args__ = (
-        CheckConstraint("length(code) = 5", name="code_five_digits"),
-    )
+    __table_args__ = (CheckConstraint("length(code) = 5", name="code_five_digits"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     region_id: Mapped[uuid.UUID] = mapped_column(
@@ -70,12 +72,16 @@ class Commune(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     status: Mapped[CommuneStatus] = mapped_column(
-        Enum(CommuneStatus, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            CommuneStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=CommuneStatus.ACTIVE,
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     region: Mapped[Region] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}

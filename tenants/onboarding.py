@@ -191,14 +191,20 @@ def create_commune(
 
 
 def _slug_taken(session: Session, slug: str) -> bool:
-    return session.scalars(select(Commune.id).where(Commune.slug == slug)).first() is not None
+    return (
+        session.scalars(select(Commune.id).where(Commune.slug == slug)).first()
+        is not None
+    )
 
 
 def set_commune_status(
     session: Session, commune: Commune, status: CommuneStatus
 ) -> Commune:
     """Suspend, archive or reactivate a commune. Its data is always kept."""
-    if commune.status is CommuneStatus.ARCHIVED and status is not CommuneStatus.ARCHIVED:
+    if (
+        commune.status is CommuneStatus.ARCHIVED
+        and status is not CommuneStatus.ARCHIVED
+    ):
         # An archive is meant to be final for day-to-day use; bringing one back
         # is allowed, but loudly, because its staff may have moved on.
         logger.warning("commune %s brought back from the archive", commune.code)

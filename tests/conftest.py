@@ -82,7 +82,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(backend: str, _schemas: dict[str, dict[str, str]], tmp_path: Path) -> Iterator[Flask]:
+def app(
+    backend: str, _schemas: dict[str, dict[str, str]], tmp_path: Path
+) -> Iterator[Flask]:
     urls = _schemas[backend]
     _empty_tables(urls["owner"])
     if urls["redis"]:

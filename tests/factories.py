@@ -58,8 +58,13 @@ def user(db: Session, username: str | None = None, **extra: Any) -> User:
 
 
 def grant(
-    db: Session, account: User, role: str, *, commune: Commune | None = None,
-    region: Region | None = None, hamlets: list[uuid.UUID] | None = None,
+    db: Session,
+    account: User,
+    role: str,
+    *,
+    commune: Commune | None = None,
+    region: Region | None = None,
+    hamlets: list[uuid.UUID] | None = None,
 ) -> Membership:
     operator = authn.operator("tests")
     if commune is not None:
@@ -72,12 +77,18 @@ def grant(
 
 def hamlet(db: Session, name: str | None = None, **values: Any) -> Hamlet:
     values.setdefault("kind", "xom")
-    return hamlet_service.create(db, {"name": name or f"Xóm {next(_counter)}", **values})
+    return hamlet_service.create(
+        db, {"name": name or f"Xóm {next(_counter)}", **values}
+    )
 
 
 def token(
-    db: Session, account: User, *, commune: Commune | None = None,
-    region: Region | None = None, permissions: set[str] | None = None,
+    db: Session,
+    account: User,
+    *,
+    commune: Commune | None = None,
+    region: Region | None = None,
+    permissions: set[str] | None = None,
 ) -> str:
     """A bearer token carrying every permission the account holds there."""
     principal = authn.Principal(user_id=account.id, username=account.username, via="t")
@@ -87,8 +98,15 @@ def token(
         else permissions_in_region(db, principal, region)  # type: ignore[arg-type]
     )
     _record, secret = identity_service.create_token(
-        db, account, name="test", permissions=permissions or set(holdable),
-        holdable=holdable, days=1, max_days=30, commune=commune, region=region,
+        db,
+        account,
+        name="test",
+        permissions=permissions or set(holdable),
+        holdable=holdable,
+        days=1,
+        max_days=30,
+        commune=commune,
+        region=region,
     )
     return secret
 
@@ -106,7 +124,9 @@ class Staffed:
     token: str
 
 
-def staffed_commune(database: Database, code: str, role: str = "commune_chief") -> Staffed:
+def staffed_commune(
+    database: Database, code: str, role: str = "commune_chief"
+) -> Staffed:
     with database.session() as db:
         place = commune(db, code)
         chief = user(db)
@@ -117,6 +137,7 @@ def staffed_commune(database: Database, code: str, role: str = "commune_chief") 
 
 
 # -- what the isolation harness needs --------------------------------------
+
 
 def _membership_hamlet(db: Session, place: Commune) -> MembershipHamlet:
     member = user(db)

@@ -36,8 +36,11 @@ def _describe(db: Any, membership: Membership) -> dict[str, Any]:
             )
         )
     return {
-        "id": membership.id, "username": user.username, "full_name": user.full_name,
-        "role": membership.role, "hamlets": hamlets,
+        "id": membership.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": membership.role,
+        "hamlets": hamlets,
     }
 
 
@@ -62,8 +65,12 @@ class CommuneMembers(MethodView):
         """Give a staff account a role in this commune."""
         db = request_session()
         membership = service.grant_in_commune(
-            db, signed_in(), get_user(db, values["username"]), g.commune,
-            values["role"], values["hamlets"],
+            db,
+            signed_in(),
+            get_user(db, values["username"]),
+            g.commune,
+            values["role"],
+            values["hamlets"],
         )
         db.commit()
         return _describe(db, membership)
@@ -89,8 +96,11 @@ class RegionMembers(MethodView):
         """Give a staff account a role in a region (region admin)."""
         db = request_session()
         membership = service.grant_in_region(
-            db, signed_in(), get_user(db, values["username"]),
-            onboarding.get_region(db, code), values["role"],
+            db,
+            signed_in(),
+            get_user(db, values["username"]),
+            onboarding.get_region(db, code),
+            values["role"],
         )
         db.commit()
         return _describe(db, membership)

@@ -38,7 +38,9 @@ def _memberships(db: Session, principal: Principal) -> list[Membership]:
     key = ("memberships",)
     if key not in principal.cache:
         principal.cache[key] = list(
-            db.scalars(select(Membership).where(Membership.user_id == principal.user_id))
+            db.scalars(
+                select(Membership).where(Membership.user_id == principal.user_id)
+            )
         )
     return cast(list[Membership], principal.cache[key])
 
@@ -109,7 +111,9 @@ def regions_where(db: Session, principal: Principal, permission: str) -> set[uui
     return found
 
 
-def communes_where(db: Session, principal: Principal, permission: str) -> set[uuid.UUID]:
+def communes_where(
+    db: Session, principal: Principal, permission: str
+) -> set[uuid.UUID]:
     """Communes in which the principal holds ``permission`` through a commune role."""
     found = set()
     for membership in _memberships(db, principal):
@@ -230,4 +234,3 @@ def public(reason: str) -> Callable[[F], F]:
         return view
 
     return decorate
-

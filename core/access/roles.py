@@ -24,6 +24,9 @@ class Role:
     label_vi: str
     label_en: str
     hamlet_scoped: bool = False
+    # Only someone who administers the commune's region may give this role
+    # (DESIGN.md §1: region admins appoint commune admins).
+    appointed_by_region: bool = False
 
 
 def _perms(*names: str) -> frozenset[str]:
@@ -39,8 +42,14 @@ ROLES: dict[str, Role] = {
             "region_admin",
             Scope.REGION,
             _perms(
-                "regions:read", "regions:write", "communes:read", "communes:write",
-                "users:read", "users:write", "users:grant", "tokens:create",
+                "regions:read",
+                "regions:write",
+                "communes:read",
+                "communes:write",
+                "users:read",
+                "users:write",
+                "users:grant",
+                "tokens:create",
                 "statistics:read",
             ),
             "Quản trị vùng",
@@ -53,6 +62,7 @@ ROLES: dict[str, Role] = {
             | _perms("hamlets:write", "users:read", "users:grant", "statistics:read"),
             "Trưởng Công an xã",
             "Commune chief",
+            appointed_by_region=True,
         ),
         Role("officer", Scope.COMMUNE, _STAFF_BASE, "Cán bộ công an", "Police officer"),
         Role(

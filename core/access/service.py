@@ -56,6 +56,12 @@ def grant_in_commune(
     """Give ``user`` a commune role; hamlet roles need at least one hamlet."""
     role = _role(role_name, Scope.COMMUNE)
     _refuse_escalation(role, permissions_in_commune(db, grantor, commune))
+    if role.appointed_by_region and "users:grant" not in permissions_in_region(
+        db, grantor, commune.region
+    ):
+        raise Forbidden(
+            f"The role {role.name} is given by an admin of the commune's region."
+        )
     hamlet_ids = list(dict.fromkeys(hamlet_ids))
     if role.hamlet_scoped and not hamlet_ids:
         raise Invalid(
@@ -89,7 +95,9 @@ def grant_in_commune(
             errors=[field_error("hamlets", "Unknown here: " + ", ".join(missing))],
         )
     membership = Membership(
-        user_id=user.id, role=role.name, commune_id=commune.id,
+        user_id=user.id,
+        role=role.name,
+        commune_id=commune.id,
         granted_by=grantor.user_id,
     )
     db.add(membership)
@@ -119,7 +127,9 @@ def grant_in_region(
             errors=[field_error("role", "Already held.")],
         )
     membership = Membership(
-        user_id=user.id, role=role.name, region_id=region.id,
+        user_id=user.id,
+        role=role.name,
+        region_id=region.id,
         granted_by=grantor.user_id,
     )
     db.add(membership)
@@ -138,7 +148,9 @@ def revoke_in_commune(
     ).first()
     if membership is None:
         raise NotFound("No role of this commune has that id.")
-    _refuse_escalation(ROLES[membership.role], permissions_in_commune(db, grantor, commune))
+    _refuse_escalation(
+        ROLES[membership.role], permissions_in_commune(db, grantor, commune)
+    )
     db.delete(membership)
     db.flush()
     logger.info("membership %s revoked", membership_id)

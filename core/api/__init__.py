@@ -44,7 +44,7 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
 
 
-class BinhYenApi(Api):  # type: ignore[misc]
+class BinhYenApi(Api):
     """flask-smorest's Api with errors rendered as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
@@ -88,13 +88,17 @@ def _log_unhandled(exc: BaseException) -> None:
 
 
 def _check_body() -> Response | None:
-    if not request.path.startswith(API_PREFIX) or request.method not in JSON_BODY_METHODS:
+    if (
+        not request.path.startswith(API_PREFIX)
+        or request.method not in JSON_BODY_METHODS
+    ):
         return None
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", ""
     )
-    if has_body and not (request.mimetype == "application/json"
-                         or request.mimetype.endswith("+json")):
+    if has_body and not (
+        request.mimetype == "application/json" or request.mimetype.endswith("+json")
+    ):
         return problem_response(
             415,
             "Send the request body as JSON with 'Content-Type: application/json'.",
@@ -114,9 +118,7 @@ def init_app(app: Flask) -> BinhYenApi:
         OPENAPI_SWAGGER_UI_URL="/api/docs/assets/",
     )
     api = BinhYenApi(app)
-    api.spec.components.security_scheme(
-        "bearer", {"type": "http", "scheme": "bearer"}
-    )
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
 
     app.before_request(_check_body)
@@ -156,6 +158,4 @@ def _serve_swagger_assets(app: Flask) -> None:
     def swagger_asset(filename: str) -> Any:
         return send_from_directory(swagger_ui_path, filename)
 
-    app.add_url_rule(
-        "/api/docs/assets/<path:filename>", "swagger_asset", swagger_asset
-    )
+    app.add_url_rule("/api/docs/assets/<path:filename>", "swagger_asset", swagger_asset)

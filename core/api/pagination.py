@@ -15,9 +15,7 @@ def page_of(db: Session, query: Select[Any], pagination: Any) -> list[Any]:
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pagination.item_count = total or 0
     return list(
-        db.scalars(
-            query.limit(pagination.page_size).offset(pagination.first_item)
-        )
+        db.scalars(query.limit(pagination.page_size).offset(pagination.first_item))
     )
 
 

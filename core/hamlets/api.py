@@ -44,8 +44,9 @@ class Hamlets(MethodView):
         """List the commune's hamlets (only your own, for a hamlet team)."""
         db = request_session()
         scope = hamlet_scope(db, signed_in(), g.commune)
-        query = service.list_query(db, kind=args.get("kind"), q=args.get("q"),
-                                   only=scope)
+        query = service.list_query(
+            db, kind=args.get("kind"), q=args.get("q"), only=scope
+        )
         return page_of(db, query, pagination_parameters)
 
     @requires("hamlets:write")

@@ -31,11 +31,15 @@ class Hamlet(TenantOwned, Timestamped, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[HamletKind] = mapped_column(
-        Enum(HamletKind, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            HamletKind,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     # A short code the commune uses on paper forms; optional, unique if given.
     code: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}

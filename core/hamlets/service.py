@@ -52,7 +52,7 @@ def list_query(
     kind: str | None = None,
     q: str | None = None,
     only: frozenset[uuid.UUID] | None = None,
-) -> Select[tuple[Hamlet]]:
+) -> Select[Any]:
     """Hamlets of the bound commune, optionally narrowed; ``only`` is a scope."""
     query = select(Hamlet).order_by(Hamlet.name, Hamlet.id)
     if kind:

@@ -34,7 +34,9 @@ def describe_memberships(db: Any, user_id: Any) -> list[dict[str, Any]]:
     for membership in db.scalars(
         select(Membership).where(Membership.user_id == user_id)
     ):
-        commune = db.get(Commune, membership.commune_id) if membership.commune_id else None
+        commune = (
+            db.get(Commune, membership.commune_id) if membership.commune_id else None
+        )
         region = db.get(Region, membership.region_id) if membership.region_id else None
         described.append(
             {
@@ -84,8 +86,11 @@ class Users(MethodView):
 
 def _token_response(token: Any, secret: str) -> dict[str, Any]:
     return {
-        "id": token.id, "name": token.name, "prefix": token.prefix,
-        "permissions": token.permissions, "expires_at": token.expires_at,
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "permissions": token.permissions,
+        "expires_at": token.expires_at,
         "token": secret,
     }
 
@@ -102,7 +107,10 @@ class CommuneTokens(MethodView):
         user = db.get(User, principal.user_id)
         assert user is not None
         token, secret = service.create_token(
-            db, user, name=values["name"], permissions=set(values["permissions"]),
+            db,
+            user,
+            name=values["name"],
+            permissions=set(values["permissions"]),
             holdable=permissions_in_commune(db, principal, g.commune),
             days=values["days"],
             max_days=current_app.config["BINHYEN_SETTINGS"].token_max_days,
@@ -125,7 +133,10 @@ class RegionTokens(MethodView):
         user = db.get(User, principal.user_id)
         assert user is not None
         token, secret = service.create_token(
-            db, user, name=values["name"], permissions=set(values["permissions"]),
+            db,
+            user,
+            name=values["name"],
+            permissions=set(values["permissions"]),
             holdable=permissions_in_region(db, principal, region),
             days=values["days"],
             max_days=current_app.config["BINHYEN_SETTINGS"].token_max_days,
@@ -133,4 +144,3 @@ class RegionTokens(MethodView):
         )
         db.commit()
         return _token_response(token, secret)
-

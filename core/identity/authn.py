@@ -148,8 +148,10 @@ def check_csrf() -> None:
         return
     expected = session.get("csrf")
     sent = request.headers.get("X-CSRF-Token") or (
-        request.form.get("csrf_token") if request.mimetype.endswith("form-urlencoded")
-        or request.mimetype == "multipart/form-data" else None
+        request.form.get("csrf_token")
+        if request.mimetype.endswith("form-urlencoded")
+        or request.mimetype == "multipart/form-data"
+        else None
     )
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
         raise Forbidden(

@@ -9,7 +9,9 @@ from marshmallow import validate
 class UserSchema(ma.Schema):
     id = ma.fields.UUID(dump_only=True)
     username = ma.fields.String(required=True, validate=validate.Length(min=3, max=64))
-    full_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    full_name = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=200)
+    )
     password = ma.fields.String(load_only=True, validate=validate.Length(max=256))
     is_active = ma.fields.Boolean(dump_only=True)
 

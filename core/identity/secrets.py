@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "by_"
+TOKEN_PREFIX = "by_"  # noqa: S105  (a marker, not a secret)
 
 
 def new_secret() -> str:

@@ -82,7 +82,7 @@ def totp_uri(user: User) -> str | None:
     )
 
 
-class SignInRefused(Exception):  # noqa: N818
+class SignInRefused(Exception):
     """Sign-in failed. Deliberately one message whatever the reason, so that
     nobody can learn which usernames exist."""
 

@@ -63,15 +63,21 @@ class DatabaseStore:
 
     def add(self, key: str, window: int, ttl: int) -> int:
         insert = pg_insert if self.database.dialect == "postgresql" else sqlite_insert
-        statement = insert(ThrottleCounter).values(key=key, window_start=window, count=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": ThrottleCounter.count + 1},
-        ).returning(ThrottleCounter.count)
+        statement = (
+            insert(ThrottleCounter)
+            .values(key=key, window_start=window, count=1)
+            .on_conflict_do_update(
+                index_elements=["key", "window_start"],
+                set_={"count": ThrottleCounter.count + 1},
+            )
+            .returning(ThrottleCounter.count)
+        )
         with self.database.session() as session:
             count = session.execute(statement).scalar_one()
             session.execute(
-                delete(ThrottleCounter).where(ThrottleCounter.window_start < window - ttl)
+                delete(ThrottleCounter).where(
+                    ThrottleCounter.window_start < window - ttl
+                )
             )
             session.commit()
         return int(count)

@@ -29,7 +29,7 @@ from core.onboarding.schemas import (
     RegionSchema,
 )
 from tenants import onboarding
-from tenants.models import Commune, CommuneStatus, Region, RegionKind
+from tenants.models import Commune, CommuneStatus, RegionKind
 
 blp = Blueprint(
     "onboarding",
@@ -65,8 +65,11 @@ class Regions(MethodView):
         parent = onboarding.get_region(db, values["parent"])
         require_in_region(principal, parent, "regions:write")
         region = onboarding.create_region(
-            db, kind=RegionKind(values["kind"]), code=values["code"],
-            name=values.get("name"), parent=parent,
+            db,
+            kind=RegionKind(values["kind"]),
+            code=values["code"],
+            name=values.get("name"),
+            parent=parent,
         )
         db.commit()
         return region
@@ -119,7 +122,10 @@ class Communes(MethodView):
         region = onboarding.get_region(db, values["region"])
         require_in_region(signed_in(), region, "communes:write")
         commune = onboarding.create_commune(
-            db, region=region, code=values["code"], name=values.get("name"),
+            db,
+            region=region,
+            code=values["code"],
+            name=values.get("name"),
             slug=values.get("slug"),
         )
         db.commit()

@@ -25,7 +25,12 @@ class RegionSchema(ma.Schema):
 
 
 class RegionOutSchema(RegionSchema):
-    parent = ma.fields.Function(lambda r: r.parent.code if r.parent else None)
+    parent_code = ma.fields.Function(
+        lambda r: r.parent.code if r.parent else None, data_key="parent"
+    )
+
+    class Meta:
+        exclude = ("parent",)
 
 
 class CommuneSchema(ma.Schema):
@@ -46,20 +51,19 @@ class CommuneSchema(ma.Schema):
 
 
 class CommuneOutSchema(CommuneSchema):
-    region = ma.fields.Function(lambda c: c.region.code)
+    region_code = ma.fields.Function(lambda c: c.region.code, data_key="region")
+
+    class Meta:
+        exclude = ("region",)
 
 
 class CommunePatchSchema(ma.Schema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
-    status = ma.fields.String(
-        validate=validate.OneOf([s.value for s in CommuneStatus])
-    )
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in CommuneStatus]))
 
     class Meta:
         unknown = ma.RAISE
 
 
 class CommuneQuerySchema(ma.Schema):
-    status = ma.fields.String(
-        validate=validate.OneOf([s.value for s in CommuneStatus])
-    )
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in CommuneStatus]))

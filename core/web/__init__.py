@@ -28,8 +28,13 @@ from core.identity.api import describe_memberships
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 @bp.app_context_processor

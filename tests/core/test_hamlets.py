@@ -42,8 +42,9 @@ def test_chief_creates_lists_reads_updates_and_deletes_a_hamlet(
     etag = read.headers["ETag"]
     assert read.get_json()["version"] == 1
 
-    changed = client.patch(url, json={"name": "Xóm Tây Phong Mới"},
-                           headers={**auth, "If-Match": etag})
+    changed = client.patch(
+        url, json={"name": "Xóm Tây Phong Mới"}, headers={**auth, "If-Match": etag}
+    )
     assert changed.status_code == 200, changed.get_json()
     assert changed.get_json()["name"] == "Xóm Tây Phong Mới"
     assert changed.headers["ETag"] != etag
@@ -59,8 +60,9 @@ def test_search_finds_a_hamlet_without_diacritics(
     cao_phong = f.staffed_commune(database, "05089")
     _create(client, cao_phong, name="Xóm Đồi")
     _create(client, cao_phong, name="Xóm Chằng")
-    found = client.get(_hamlets(cao_phong) + "?q=xom doi",
-                       headers=f.bearer(cao_phong.token))
+    found = client.get(
+        _hamlets(cao_phong) + "?q=xom doi", headers=f.bearer(cao_phong.token)
+    )
     assert [h["name"] for h in found.get_json()] == ["Xóm Đồi"]
 
 
@@ -68,7 +70,9 @@ def test_update_without_if_match_is_refused_and_changes_nothing(
     client: FlaskClient, database: Database
 ) -> None:
     cao_phong = f.staffed_commune(database, "05089")
-    url = _hamlets(cao_phong) + _create(client, cao_phong, name="Xóm Dụ").get_json()["id"]
+    url = (
+        _hamlets(cao_phong) + _create(client, cao_phong, name="Xóm Dụ").get_json()["id"]
+    )
     auth = f.bearer(cao_phong.token)
 
     refused = client.patch(url, json={"name": "Khác"}, headers=auth)
@@ -81,13 +85,16 @@ def test_stale_if_match_is_refused_and_changes_nothing(
     client: FlaskClient, database: Database
 ) -> None:
     cao_phong = f.staffed_commune(database, "05089")
-    url = _hamlets(cao_phong) + _create(client, cao_phong, name="Xóm Dụ").get_json()["id"]
+    url = (
+        _hamlets(cao_phong) + _create(client, cao_phong, name="Xóm Dụ").get_json()["id"]
+    )
     auth = f.bearer(cao_phong.token)
     first_etag = client.get(url, headers=auth).headers["ETag"]
     client.patch(url, json={"code": "DU"}, headers={**auth, "If-Match": first_etag})
 
-    stale = client.patch(url, json={"name": "Ghi đè"},
-                         headers={**auth, "If-Match": first_etag})
+    stale = client.patch(
+        url, json={"name": "Ghi đè"}, headers={**auth, "If-Match": first_etag}
+    )
     assert stale.status_code == 412
     assert stale.get_json()["type"].endswith("/stale")
     assert client.get(url, headers=auth).get_json()["name"] == "Xóm Dụ"
@@ -158,6 +165,15 @@ def test_hamlet_team_member_sees_only_their_hamlets(
     auth = f.bearer(secret)
     listed = client.get(f"/api/v1/c/{slug}/hamlets/", headers=auth)
     assert [h["id"] for h in listed.get_json()] == [mine_id]
-    assert client.get(f"/api/v1/c/{slug}/hamlets/{other_id}", headers=auth).status_code == 404
-    assert client.post(f"/api/v1/c/{slug}/hamlets/", json={"name": "X", "kind": "xom"},
-                       headers=auth).status_code == 403
+    assert (
+        client.get(f"/api/v1/c/{slug}/hamlets/{other_id}", headers=auth).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/c/{slug}/hamlets/",
+            json={"name": "X", "kind": "xom"},
+            headers=auth,
+        ).status_code
+        == 403
+    )
