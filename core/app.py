@@ -31,12 +31,20 @@ from tenants import resolution
 logger = logging.getLogger(__name__)
 
 
+class BinhYen(Flask):
+    """Flask, except that an unhandled exception is logged without its message,
+    which may quote database values and so personal data."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        api_module.log_unhandled(exc_info[1])
+
+
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from ``BINHYEN_*`` settings (or ``settings`` given)."""
     settings = settings or load_settings(**overrides)
     logging_module.configure(settings.log_level)
 
-    app = Flask("binhyen", instance_path=settings.instance_path, static_folder=None)
+    app = BinhYen("binhyen", instance_path=settings.instance_path, static_folder=None)
     app.config.update(
         BINHYEN_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import sys
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -334,6 +335,7 @@ def users_create(
 @click.option(
     "--hamlet",
     "hamlets",
+    type=click.UUID,
     multiple=True,
     help="Hamlet id, for a hamlet-scoped role; repeat for several.",
 )
@@ -345,12 +347,10 @@ def users_grant(
     role: str,
     commune: str | None,
     region: str | None,
-    hamlets: tuple[str, ...],
+    hamlets: tuple[uuid.UUID, ...],
     acting: str | None,
 ) -> None:
     """Give an account a role in a commune or a region."""
-    import uuid
-
     if bool(commune) == bool(region):
         raise click.UsageError("Give exactly one of --commune or --region.")
     with get_database().session() as db:
@@ -363,7 +363,7 @@ def users_grant(
                 user,
                 onboarding.get_commune(db, commune),
                 role,
-                [uuid.UUID(h) for h in hamlets],
+                list(hamlets),
             )
         else:
             access_service.grant_in_region(

@@ -75,6 +75,7 @@ def create_region(
 ) -> Region:
     """Add a province (from the official list) or a grouping inside a region."""
     code = code.strip()
+    name = (name or "").strip() or None
     if kind is RegionKind.PROVINCE:
         if not re.fullmatch(r"\d{1,2}", code):
             raise Invalid(
@@ -116,7 +117,7 @@ def create_region(
             f"A region with the code {code} already exists.",
             errors=[field_error("code", "Already in use.")],
         )
-    region = Region(kind=kind, code=code, name=name.strip(), parent=parent)
+    region = Region(kind=kind, code=code, name=name, parent=parent)
     session.add(region)
     session.flush()
     logger.info("region %s (%s) created", region.code, region.kind.value)
@@ -182,7 +183,10 @@ def create_commune(
             slug = f"{slug}-{code}"
 
     commune = Commune(
-        region=region, code=code, name=(name or official.name).strip(), slug=slug
+        region=region,
+        code=code,
+        name=(name or "").strip() or official.name,
+        slug=slug,
     )
     session.add(commune)
     session.flush()

@@ -61,7 +61,6 @@ class BinhYenApi(Api):
                 else:
                     errors.extend(flatten_validation_messages({"_": fields}, location))
         if status >= 500:
-            _log_unhandled(getattr(error, "original_exception", None) or error)
             detail = (
                 "Something went wrong on the server. The request id in this "
                 "answer lets an operator find what happened."
@@ -80,7 +79,8 @@ class BinhYenApi(Api):
         )
 
 
-def _log_unhandled(exc: BaseException) -> None:
+def log_unhandled(exc: BaseException) -> None:
+    """Log an exception that reached the top without its message."""
     # Only the exception's type and where it happened: its message may quote
     # database values, which can be personal data.
     frames = "".join(traceback.format_tb(exc.__traceback__))

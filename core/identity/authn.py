@@ -143,6 +143,8 @@ def check_csrf() -> None:
     """Refuse a state-changing browser request without the session's token."""
     if request.method in SAFE_METHODS or request.headers.get("Authorization"):
         return
+    if request.routing_exception is not None:
+        return  # no such route or method: nothing to protect, let it 404/405
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "csrf_exempt", False):
         return

@@ -59,6 +59,7 @@ def home() -> Any:
 def sign_in() -> Any:
     error = None
     status = 200
+    headers: dict[str, str] = {}
     if request.method == "POST":
         db = request_session()
         try:
@@ -73,13 +74,14 @@ def sign_in() -> Any:
         except service.SignInRefused as refused:
             error, status = refused.message, 401
         except TooManyRequests as throttled:
-            error, status = throttled.detail, 429
+            # Keep its Retry-After, so a client knows when to try again.
+            error, status, headers = throttled.detail, 429, throttled.headers
         else:
             authn.start_browser_session(db, user)
             db.commit()
             logger.info("signed in: account %s", user.id)
             return redirect(url_for("web.home"))
-    return render_template("login.html", error=error), status
+    return render_template("login.html", error=error), status, headers
 
 
 @bp.post("/logout")

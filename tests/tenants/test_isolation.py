@@ -1,0 +1,240 @@
+"""The isolation harness: nothing of one commune is reachable from another.
+
+Models and routes are discovered from the app itself, never listed here: a
+new commune-owned model or a new route under /c/<commune>/ is covered the
+moment it exists, and a model or URL id without a factory in
+tests/factories.py fails loudly rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select, update
+
+from core.db import Database
+from core.hamlets.models import Hamlet
+from tenants.isolation import TenantContextError, bind_tenant
+from tests import factories as f
+from tests.conftest import csrf_from, sign_in
+from tests.tenants.conftest import World, snapshot, tenant_models
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def commune_routes(app: Flask) -> list[tuple[Any, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "commune" not in rule.arguments:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule, method))
+    return found
+
+
+# -- layer 1: the ORM -------------------------------------------------------
+
+
+def test_every_commune_owned_model_is_found_and_has_a_factory() -> None:
+    models = tenant_models()
+    assert Hamlet in models
+    assert all(model in f.TENANT_FACTORIES for model in models)
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
+def test_orm_reads_only_the_bound_communes_rows(
+    model: type, world: World, database: Database
+) -> None:
+    session = f.in_commune(database, world.a.commune)
+    try:
+        rows = session.scalars(select(model)).all()
+        assert rows, "the harness made a row in commune A"
+        assert {r.tenant_id for r in rows} == {world.a.commune.id}
+        for key in world.rows["b"][model]:
+            assert session.get(model, key) is None
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
+def test_orm_bulk_update_and_delete_reach_only_the_bound_commune(
+    model: type, world: World, database: Database
+) -> None:
+    before = snapshot(database, world.b)
+    session = f.in_commune(database, world.a.commune)
+    try:
+        own = len(session.scalars(select(model)).all())
+        touched = session.execute(
+            update(model).values(tenant_id=model.tenant_id)  # type: ignore[attr-defined]
+        )
+        assert touched.rowcount == own
+        session.execute(delete(model))
+        session.commit()
+        assert session.scalars(select(model)).all() == []
+    finally:
+        session.close()
+    assert snapshot(database, world.b) == before
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
+def test_a_session_with_no_commune_refuses_commune_owned_queries(
+    model: type, world: World, database: Database
+) -> None:
+    with database.session() as session:
+        with pytest.raises(TenantContextError):
+            session.scalars(select(model)).all()
+        with pytest.raises(TenantContextError):
+            session.execute(delete(model))
+
+
+def test_a_session_refuses_to_write_a_row_of_another_commune(
+    world: World, database: Database
+) -> None:
+    session = f.in_commune(database, world.a.commune)
+    try:
+        session.add(Hamlet(tenant_id=world.b.commune.id, name="Lạc", kind="xom"))
+        with pytest.raises(TenantContextError):
+            session.flush()
+    finally:
+        session.close()
+
+
+def test_a_session_cannot_be_moved_to_another_commune(
+    world: World, database: Database
+) -> None:
+    session = f.in_commune(database, world.a.commune)
+    try:
+        with pytest.raises(TenantContextError):
+            bind_tenant(session, world.b.commune.id)
+    finally:
+        session.close()
+
+
+def test_a_new_row_gets_the_bound_commune_without_being_told(
+    world: World, database: Database
+) -> None:
+    session = f.in_commune(database, world.a.commune)
+    try:
+        hamlet = f.hamlet(session, "Xóm Mới")
+        session.commit()
+        assert hamlet.tenant_id == world.a.commune.id
+    finally:
+        session.close()
+
+
+# -- through the API --------------------------------------------------------
+
+
+def _url(app: Flask, rule: Any, method: str, values: dict[str, Any]) -> str:
+    adapter = app.url_map.bind("localhost")
+    return str(adapter.build(rule.endpoint, values, method=method))
+
+
+def _values_for(rule: Any, slug: str, ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+    values: dict[str, Any] = {"commune": slug}
+    for argument in rule.arguments - {"commune"}:
+        assert argument in ids, (
+            f"{rule.rule} takes <{argument}>: add a factory for it to "
+            "PATH_FACTORIES in tests/factories.py"
+        )
+        values[argument] = ids[argument]
+    return values
+
+
+def _call(client: FlaskClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    headers = {**headers, "If-Match": "*"}
+    body = {} if method in {"POST", "PUT", "PATCH"} else None
+    return client.open(url, method=method, json=body, headers=headers)
+
+
+def test_every_route_of_a_commune_refuses_a_member_of_another_commune(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    before = snapshot(database, world.b)
+    hidden = world.secrets_of("b")
+    routes = commune_routes(app)
+    assert routes, "the app has commune routes to check"
+
+    for rule, method in routes:
+        url = _url(
+            app,
+            rule,
+            method,
+            _values_for(rule, world.b.commune.slug, world.path_ids["b"]),
+        )
+        answer = _call(client, method, url, f.bearer(world.a.token))
+        assert answer.status_code == 403, (method, rule.rule, answer.status_code)
+        body = answer.get_data(as_text=True)
+        assert not any(secret in body for secret in hidden), (method, rule.rule)
+
+    assert snapshot(database, world.b) == before
+
+
+def test_every_route_of_a_commune_refuses_a_signed_in_browser_of_another(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    assert sign_in(client, world.a.chief.username, f.PASSWORD).status_code == 302
+    csrf = csrf_from(client.get("/login").get_data(as_text=True))
+    before = snapshot(database, world.b)
+
+    for rule, method in commune_routes(app):
+        url = _url(
+            app,
+            rule,
+            method,
+            _values_for(rule, world.b.commune.slug, world.path_ids["b"]),
+        )
+        answer = _call(
+            client, method, url, {"X-CSRF-Token": csrf, "Accept": "application/json"}
+        )
+        assert answer.status_code == 403, (method, rule.rule, answer.status_code)
+
+    assert snapshot(database, world.b) == before
+
+
+def test_ids_of_another_commune_are_not_found_at_ones_own_address(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    before = snapshot(database, world.b)
+    hidden = world.secrets_of("b")
+    checked = 0
+    for rule, method in commune_routes(app):
+        if rule.arguments == {"commune"}:
+            continue
+        url = _url(
+            app,
+            rule,
+            method,
+            _values_for(rule, world.a.commune.slug, world.path_ids["b"]),
+        )
+        answer = _call(client, method, url, f.bearer(world.a.token))
+        # Refused before anything is looked up (422) or not found at all.
+        assert answer.status_code in {404, 422}, (method, rule.rule)
+        if method == "GET" or method == "DELETE":
+            assert answer.status_code == 404, (method, rule.rule)
+        assert not any(s in answer.get_data(as_text=True) for s in hidden)
+        checked += 1
+    assert checked, "some commune routes take an object id"
+    assert snapshot(database, world.b) == before
+
+
+def test_lists_of_one_commune_show_nothing_of_another(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    hidden = world.secrets_of("b")
+    own = world.secrets_of("a")
+    listed = 0
+    for rule, method in commune_routes(app):
+        if method != "GET" or rule.arguments != {"commune"}:
+            continue
+        url = _url(app, rule, method, {"commune": world.a.commune.slug})
+        answer = client.get(url, headers=f.bearer(world.a.token))
+        assert answer.status_code == 200, rule.rule
+        body = answer.get_data(as_text=True)
+        assert not any(secret in body for secret in hidden), rule.rule
+        listed += int(any(secret in body for secret in own))
+    assert listed, "at least one list shows commune A its own rows"
