@@ -309,7 +309,14 @@ def users_create(
     """Provision a staff account."""
     password = None
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            # An empty line would otherwise make an account with no password
+            # at all, silently: refuse, and say how to ask for that on purpose.
+            raise click.ClickException(
+                "Standard input held no password; pipe one in, or pass "
+                "--no-password for an account that signs in only with SSO."
+            )
     elif not no_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with get_database().session() as db:
@@ -444,6 +451,7 @@ def demo_group() -> None:
 @demo_group.command("seed")
 @click.option("--force", is_flag=True, help="Seed even outside the embedded default.")
 @with_appcontext
+@_fail_on_problem
 def demo_seed(force: bool) -> None:
     """Fill an empty database with a demo region, communes and accounts."""
     from core import demo
@@ -453,9 +461,14 @@ def demo_seed(force: bool) -> None:
             "Refusing to seed demo accounts into a configured database; pass "
             "--force if this really is a demonstration server."
         )
+    from tenants.models import Region
+
     with get_database().session() as db:
-        if db.scalars(select(User.id)).first() is not None:
-            click.echo("Database already has accounts; demo seed skipped.")
+        if (
+            db.scalars(select(User.id)).first() is not None
+            or db.scalars(select(Region.id)).first() is not None
+        ):
+            click.echo("Database already has accounts or regions; demo seed skipped.")
             return
     lines = demo.seed(get_database())
     for line in lines:

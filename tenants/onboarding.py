@@ -181,6 +181,12 @@ def create_commune(
         slug = default_slug(official.name)
         if _slug_taken(session, slug):
             slug = f"{slug}-{code}"
+        if _slug_taken(session, slug):
+            raise Conflict(
+                f"The addresses {default_slug(official.name)!r} and {slug!r} are "
+                "both taken; choose an address with --slug (or 'slug' in the API).",
+                errors=[field_error("slug", "Choose an address.")],
+            )
 
     commune = Commune(
         region=region,

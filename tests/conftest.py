@@ -68,6 +68,9 @@ def _empty_tables(owner_url: str) -> None:
     engine = make_engine(owner_url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as connection:
+        # Regions point at their parent with ON DELETE RESTRICT, which SQLite
+        # checks row by row; cut the tree first so any order of deletion works.
+        connection.execute(text("UPDATE regions SET parent_id = NULL"))
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
         else:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.access.models import Membership, MembershipHamlet
 from core.config import SETTINGS
@@ -21,20 +20,6 @@ from core.identity.models import User
 from core.identity.passwords import verify_password
 from tenants.models import Commune, CommuneStatus, Region
 from tests import factories as f
-
-
-@pytest.fixture(autouse=True)
-def _detach_subregions(database: Database) -> Iterator[None]:
-    """Let the next test empty the regions table on SQLite.
-
-    The shared fixture deletes all regions in one statement; SQLite checks
-    ON DELETE RESTRICT row by row, so a group whose parent goes first stops
-    it. Lifting every region to the top level first avoids that.
-    """
-    yield
-    if database.dialect == "sqlite":
-        with database.engine.begin() as connection:
-            connection.execute(update(Region).values(parent_id=None))
 
 
 @pytest.fixture
@@ -99,6 +84,11 @@ def memberships_of(database: Database, username: str) -> list[Membership]:
     with database.session() as db:
         user = db.scalars(select(User).where(User.username == username)).one()
         return list(db.scalars(select(Membership).where(Membership.user_id == user.id)))
+
+
+def region_id_of(database: Database, code: str) -> Any:
+    with database.session() as db:
+        return db.scalars(select(Region.id).where(Region.code == code)).one()
 
 
 # -- regions and communes --------------------------------------------------
@@ -190,11 +180,17 @@ def test_onboarding_errors_are_one_line_and_exit_non_zero(
 
     unknown = refused(runner, "communes", "create", "--region", "25", "--code", "99999")
     assert "99999" in unknown
-    duplicate = refused(runner, "communes", "create", "--region", "25", "--code", "05089")
+    duplicate = refused(
+        runner, "communes", "create", "--region", "25", "--code", "05089"
+    )
     assert "already" in duplicate
-    malformed = refused(runner, "communes", "create", "--region", "25", "--code", "5089")
+    malformed = refused(
+        runner, "communes", "create", "--region", "25", "--code", "5089"
+    )
     assert "code" in malformed
-    elsewhere = refused(runner, "communes", "create", "--region", "25", "--code", "00070")
+    elsewhere = refused(
+        runner, "communes", "create", "--region", "25", "--code", "00070"
+    )
     assert "region" in elsewhere
     assert "already" in refused(runner, "regions", "create", "--code", "25")
     assert "99" in refused(runner, "regions", "create", "--code", "99")
@@ -209,6 +205,16 @@ def test_onboarding_errors_are_one_line_and_exit_non_zero(
 
 
 # -- accounts and tokens ---------------------------------------------------
+
+
+def test_an_empty_password_on_stdin_is_refused_rather_than_dropped(
+    runner: FlaskCliRunner, database: Database
+) -> None:
+    args = ("users", "create", "--username", "chief", "--full-name", "Trưởng")
+    assert "--no-password" in refused(runner, *args, "--password-stdin", input="\n")
+    assert "10" in refused(runner, *args, "--password-stdin", input="short\n")
+    with database.session() as db:
+        assert db.scalars(select(User.id)).first() is None
 
 
 def test_an_account_created_with_password_stdin_keeps_that_password(
@@ -245,7 +251,16 @@ def test_roles_are_granted_in_a_commune_a_region_and_hamlets(
     for name in ("chief", "admin", "member"):
         account(runner, name)
 
-    run(runner, "users", "grant", "chief", "--role", "commune_chief", "--commune", "cao-phong")
+    run(
+        runner,
+        "users",
+        "grant",
+        "chief",
+        "--role",
+        "commune_chief",
+        "--commune",
+        "cao-phong",
+    )
     run(runner, "users", "grant", "admin", "--role", "region_admin", "--region", "25")
     run(
         runner,
@@ -265,7 +280,7 @@ def test_roles_are_granted_in_a_commune_a_region_and_hamlets(
     [admin] = memberships_of(database, "admin")
     assert (admin.role, admin.region_id, admin.commune_id) == (
         "region_admin",
-        f_region_id(database, "25"),
+        region_id_of(database, "25"),
         None,
     )
     [member] = memberships_of(database, "member")
@@ -280,11 +295,6 @@ def test_roles_are_granted_in_a_commune_a_region_and_hamlets(
     assert [str(h) for h in scoped] == [hamlet_id]
 
 
-def f_region_id(database: Database, code: str) -> Any:
-    with database.session() as db:
-        return db.scalars(select(Region.id).where(Region.code == code)).one()
-
-
 def test_grant_errors_are_one_line_and_exit_non_zero(
     runner: FlaskCliRunner, database: Database
 ) -> None:
@@ -292,7 +302,14 @@ def test_grant_errors_are_one_line_and_exit_non_zero(
     account(runner, "member")
 
     assert "hamlet" in refused(
-        runner, "users", "grant", "member", "--role", "hamlet_member", "--commune", "cao-phong"
+        runner,
+        "users",
+        "grant",
+        "member",
+        "--role",
+        "hamlet_member",
+        "--commune",
+        "cao-phong",
     )
     bad_id = misused(
         runner,
@@ -312,7 +329,14 @@ def test_grant_errors_are_one_line_and_exit_non_zero(
         runner, "users", "grant", "member", "--role", "viewer"
     )
     assert "region_admin" in refused(
-        runner, "users", "grant", "member", "--role", "region_admin", "--commune", "cao-phong"
+        runner,
+        "users",
+        "grant",
+        "member",
+        "--role",
+        "region_admin",
+        "--commune",
+        "cao-phong",
     )
     assert "nobody" in refused(
         runner, "users", "grant", "nobody", "--role", "viewer", "--commune", "cao-phong"
@@ -330,7 +354,16 @@ def test_a_token_is_printed_once_and_works_on_the_api(
         f.hamlet(db, "Xóm Tây Phong")
         db.commit()
     account(runner, "chief")
-    run(runner, "users", "grant", "chief", "--role", "commune_chief", "--commune", "cao-phong")
+    run(
+        runner,
+        "users",
+        "grant",
+        "chief",
+        "--role",
+        "commune_chief",
+        "--commune",
+        "cao-phong",
+    )
 
     made = run(
         runner,
@@ -374,6 +407,37 @@ def test_a_token_is_printed_once_and_works_on_the_api(
     assert "communes:write" in beyond
 
 
+def test_a_region_token_from_the_cli_onboards_through_the_api(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    onboarded(runner)
+    account(runner, "admin")
+    run(runner, "users", "grant", "admin", "--role", "region_admin", "--region", "25")
+    made = run(
+        runner,
+        "tokens",
+        "create",
+        "--user",
+        "admin",
+        "--region",
+        "25",
+        "--permission",
+        "communes:write",
+        "--permission",
+        "communes:read",
+        "--days",
+        "7",
+    )
+    auth = f.bearer(made.stdout.strip())
+
+    created = client.post(
+        "/api/v1/communes", json={"region": "25", "code": "05089"}, headers=auth
+    )
+    assert created.status_code == 201, created.get_json()
+    listed = client.get("/api/v1/communes", headers=auth).get_json()
+    assert [c["slug"] for c in listed] == ["cao-phong"]
+
+
 # -- acting as an account --------------------------------------------------
 
 
@@ -384,7 +448,16 @@ def test_as_checks_the_named_accounts_permissions(
     run(runner, "regions", "create", "--code", "01")
     for name in ("chief", "admin"):
         account(runner, name)
-    run(runner, "users", "grant", "chief", "--role", "commune_chief", "--commune", "cao-phong")
+    run(
+        runner,
+        "users",
+        "grant",
+        "chief",
+        "--role",
+        "commune_chief",
+        "--commune",
+        "cao-phong",
+    )
     run(runner, "users", "grant", "admin", "--role", "region_admin", "--region", "25")
 
     create = ("communes", "create", "--region", "25", "--code", "05098")
@@ -392,13 +465,30 @@ def test_as_checks_the_named_accounts_permissions(
     assert "communes:write" in refused(
         runner, "communes", "suspend", "cao-phong", "--as", "chief"
     )
-    assert "operator" in refused(runner, "regions", "create", "--code", "02", "--as", "admin")
+    assert "operator" in refused(
+        runner, "regions", "create", "--code", "02", "--as", "admin"
+    )
     assert "01" in refused(
-        runner, "communes", "create", "--region", "01", "--code", "00070", "--as", "admin"
+        runner,
+        "communes",
+        "create",
+        "--region",
+        "01",
+        "--code",
+        "00070",
+        "--as",
+        "admin",
     )
 
     run(runner, *create, "--as", "admin")
     run(runner, "communes", "suspend", "thung-nai", "--as", "admin")
+
+    # A chief staffs their commune but does not appoint another chief.
+    account(runner, "officer")
+    grant = ("users", "grant", "officer", "--commune", "cao-phong", "--as", "chief")
+    assert "region" in refused(runner, *grant, "--role", "commune_chief")
+    run(runner, *grant, "--role", "officer")
+    assert [m.role for m in memberships_of(database, "officer")] == ["officer"]
     with database.session() as db:
         stored = {c.slug: c.status for c in db.scalars(select(Commune))}
     assert stored == {
@@ -428,6 +518,17 @@ def test_demo_seed_refuses_a_configured_database_without_force(
         assert db.scalars(select(Region.id)).first() is None
 
 
+def test_demo_seed_leaves_a_database_that_already_has_regions_alone(
+    runner: FlaskCliRunner, database: Database
+) -> None:
+    onboarded(runner, "05089")
+    again = run(runner, "demo", "seed", "--force")
+    assert "skipped" in again.output
+    with database.session() as db:
+        assert list(db.scalars(select(Commune.code))) == ["05089"]
+        assert db.scalars(select(User.id)).first() is None
+
+
 def test_demo_seed_with_force_fills_an_empty_database_once(
     runner: FlaskCliRunner, client: FlaskClient, database: Database
 ) -> None:
@@ -444,7 +545,9 @@ def test_demo_seed_with_force_fills_an_empty_database_once(
             names = sorted(db.scalars(select(Hamlet.name)))
         assert names == sorted(name for name, _kind, _code in hamlets)
     expected = {"admin.phutho"} | {
-        f"{prefix}.{slug.replace('-', '')}" for prefix in ROLE_ACCOUNTS for slug in COMMUNES
+        f"{prefix}.{slug.replace('-', '')}"
+        for prefix in ROLE_ACCOUNTS
+        for slug in COMMUNES
     }
     assert usernames == expected
 

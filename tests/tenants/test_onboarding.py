@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, inspect, select
 
 from core.db import Database
 from core.errors import Conflict, Invalid, Problem
@@ -18,20 +17,6 @@ from tenants.models import Commune, Region, RegionKind
 from tests import factories as f
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _detach_subregions(database: Database) -> Iterator[None]:
-    """Let the next test empty the regions table on SQLite.
-
-    The shared fixture deletes all regions in one statement; SQLite checks
-    ON DELETE RESTRICT row by row, so a group whose parent goes first stops
-    it. Lifting every region to the top level first avoids that.
-    """
-    yield
-    if database.dialect == "sqlite":
-        with database.engine.begin() as connection:
-            connection.execute(update(Region).values(parent_id=None))
 
 
 @dataclass
@@ -376,6 +361,29 @@ def test_a_region_admin_neither_onboards_into_nor_sees_another_province(
         403
     )
     assert commune_count(database) == 2
+
+
+def test_an_admin_of_a_group_works_only_inside_that_group(
+    client: FlaskClient, database: Database
+) -> None:
+    with database.session() as db:
+        onboarding.create_region(
+            db,
+            kind=RegionKind.GROUP,
+            code="cum-nam",
+            name="Cụm phía Nam",
+            parent=f.province(db, "25"),
+        )
+        db.commit()
+    admin = region_admin(database, "cum-nam")
+    onboard(database, "05089")
+
+    into_province = _post_commune(client, admin, code="05098", region="25")
+    assert into_province.status_code == 403
+    into_group = _post_commune(client, admin, code="05098")
+    assert into_group.status_code == 201, into_group.get_json()
+    listed = client.get("/api/v1/communes", headers=admin.auth).get_json()
+    assert [c["slug"] for c in listed] == ["thung-nai"]
 
 
 def test_a_malformed_commune_code_through_the_api_is_a_field_error(
