@@ -45,6 +45,35 @@ def _refuse_escalation(role: Role, held: frozenset[str]) -> None:
         )
 
 
+def _refuse_commune_grantor(
+    db: Session,
+    grantor: Principal,
+    commune: Commune,
+    role: Role,
+    grantee: uuid.UUID | None = None,
+) -> None:
+    """Refuse unless ``grantor`` may give (or take) ``role`` in ``commune``.
+
+    A role the region appoints (the commune chief) is the business of an
+    admin of the commune's region, who sees aggregates only and so does not
+    hold the role's permissions; that admin may not appoint themselves, or
+    they would reach the case files through it. Every other role needs
+    users:grant in the commune and nothing beyond the grantor's own there.
+    """
+    if not role.appointed_by_region:
+        _refuse_escalation(role, permissions_in_commune(db, grantor, commune))
+        return
+    if "users:grant" not in permissions_in_region(db, grantor, commune.region):
+        raise Forbidden(
+            f"The role {role.name} is given and taken by an admin of the "
+            "commune's region."
+        )
+    if grantee is not None and grantee == grantor.user_id:
+        raise Forbidden(
+            f"You cannot appoint yourself {role.name}; ask another admin of the region."
+        )
+
+
 def grant_in_commune(
     db: Session,
     grantor: Principal,
@@ -55,13 +84,7 @@ def grant_in_commune(
 ) -> Membership:
     """Give ``user`` a commune role; hamlet roles need at least one hamlet."""
     role = _role(role_name, Scope.COMMUNE)
-    _refuse_escalation(role, permissions_in_commune(db, grantor, commune))
-    if role.appointed_by_region and "users:grant" not in permissions_in_region(
-        db, grantor, commune.region
-    ):
-        raise Forbidden(
-            f"The role {role.name} is given by an admin of the commune's region."
-        )
+    _refuse_commune_grantor(db, grantor, commune, role, grantee=user.id)
     hamlet_ids = list(dict.fromkeys(hamlet_ids))
     if role.hamlet_scoped and not hamlet_ids:
         raise Invalid(
@@ -148,9 +171,7 @@ def revoke_in_commune(
     ).first()
     if membership is None:
         raise NotFound("No role of this commune has that id.")
-    _refuse_escalation(
-        ROLES[membership.role], permissions_in_commune(db, grantor, commune)
-    )
+    _refuse_commune_grantor(db, grantor, commune, ROLES[membership.role])
     db.delete(membership)
     db.flush()
     logger.info("membership %s revoked", membership_id)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from core.access.policy import public
 from core.db import request_session
 from core.errors import flatten_validation_messages, problem_response
 
@@ -48,6 +49,16 @@ class BinhYenApi(Api):
     """flask-smorest's Api with errors rendered as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    # The spec and its viewer, registered by flask-smorest, declare their
+    # access like every other route: they describe the API and hold no data.
+    @public("the API's description, which holds no data")
+    def _openapi_json(self) -> Any:
+        return super()._openapi_json()
+
+    @public("the API's documentation page, which holds no data")
+    def _openapi_swagger_ui(self) -> Any:
+        return super()._openapi_swagger_ui()
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
@@ -151,8 +162,6 @@ def _serve_swagger_assets(app: Flask) -> None:
     """Serve Swagger UI from the installed package: no CDN reaches our users."""
     from flask import send_from_directory
     from swagger_ui_bundle import swagger_ui_path
-
-    from core.access.policy import public
 
     @public("documentation assets")
     def swagger_asset(filename: str) -> Any:

@@ -26,9 +26,9 @@ from core.identity import throttle as throttle_module
 from core.identity.models import ApiToken, BrowserSession, ThrottleCounter, User
 from core.identity.passwords import verify_password
 from core.identity.throttle import DatabaseStore, RedisStore
+from tenants.isolation import bind_tenant
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
-from tenants.isolation import bind_tenant
 
 PROBLEM = "application/problem+json"
 # A moment 300 s into a 900 s throttle window, so a frozen throttle clock
@@ -474,7 +474,9 @@ def test_token_of_one_commune_is_refused_in_another(
         home_slug = home.slug
     away_slug = _join(database, account.id, "officer", "05098")
 
-    assert client.get(_hamlets_url(home_slug), headers=f.bearer(secret)).status_code == 200
+    assert (
+        client.get(_hamlets_url(home_slug), headers=f.bearer(secret)).status_code == 200
+    )
     refused = client.get(_hamlets_url(away_slug), headers=f.bearer(secret))
     assert refused.status_code == 403
     assert refused.mimetype == PROBLEM
