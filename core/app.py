@@ -20,12 +20,16 @@ from werkzeug.exceptions import HTTPException
 from core import api as api_module
 from core import db as db_module
 from core import logging as logging_module
-from core.access.permissions import CORE_PERMISSIONS, Catalogue
+from core.access.permissions import Catalogue
 from core.access.policy import PERMISSION_ATTR, PUBLIC_ATTR, SIGNED_IN
 from core.config import Settings, load_settings
-from core.errors import Problem, render_problem, title_for
+from core.errors import NotFound, Problem, render_problem, title_for
 from core.identity import authn
 from core.identity.throttle import DatabaseStore, RedisStore, Throttle
+from core.jobs.outbox import DISPATCHER_KEY, REGISTRY_KEY, Dispatcher
+from core.jobs.runner import run_here
+from core.plugin_host.collect import collect_jobs, collect_permissions
+from core.plugin_host.host import PluginHost, build_host
 from tenants import resolution
 
 logger = logging.getLogger(__name__)
@@ -61,11 +65,22 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     db_module.init_app(app, database)
     _init_stores(app, settings, database)
 
-    catalogue = Catalogue(CORE_PERMISSIONS)
+    host = build_host()
+    app.extensions["binhyen.plugins"] = host
+    catalogue, roles = collect_permissions(host)
     app.extensions["binhyen.permissions"] = catalogue
+    app.extensions["binhyen.roles"] = roles
+    jobs = collect_jobs(host)
+    app.extensions["binhyen.jobs"] = jobs
+    dispatcher = Dispatcher(
+        database, app.extensions.get("binhyen.redis"), run_here(app)
+    )
+    app.extensions["binhyen.dispatcher"] = dispatcher
+    database.sessions.configure(info={DISPATCHER_KEY: dispatcher, REGISTRY_KEY: jobs})
 
     api = api_module.init_app(app)
     _register_blueprints(app, api)
+    _register_plugin_blueprints(app, api, host, catalogue)
     _install_request_pipeline(app)
     _install_page_errors(app, api)
     _check_routes_declare_access(app, catalogue)
@@ -78,7 +93,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _init_stores(app: Flask, settings: Settings, database: db_module.Database) -> None:
     if settings.redis_url:
-        redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        redis = Redis.from_url(
+            settings.redis_url, socket_timeout=5, socket_connect_timeout=2
+        )
         app.extensions["binhyen.redis"] = redis
         store: Any = RedisStore(redis)
     else:
@@ -96,13 +113,48 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.hamlets.api import blp as hamlets_api
     from core.health import bp as health
     from core.identity.api import blp as identity_api
+    from core.jobs.api import blp as jobs_api
     from core.onboarding.api import blp as onboarding_api
+    from core.plugin_host.api import blp as plugins_api
     from core.web import bp as web
 
-    for blueprint in (onboarding_api, identity_api, members_api, hamlets_api):
+    for blueprint in (
+        onboarding_api,
+        identity_api,
+        members_api,
+        hamlets_api,
+        plugins_api,
+        jobs_api,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)
     app.register_blueprint(web)
+
+
+def _register_plugin_blueprints(
+    app: Flask, api: Any, host: PluginHost, catalogue: Catalogue
+) -> None:
+    found = [
+        (owner, blueprint, api.register_blueprint)
+        for owner, blueprints in host.call_each(
+            "binhyen_api_blueprints", at_start_up=True
+        )
+        for blueprint in blueprints
+    ] + [
+        (owner, blueprint, app.register_blueprint)
+        for owner, blueprints in host.call_each(
+            "binhyen_web_blueprints", at_start_up=True
+        )
+        for blueprint in blueprints
+    ]
+    for owner, blueprint, _register in found:
+        problems = _plugin_blueprint_problems(blueprint, catalogue)
+        if problems:
+            host.drop(owner, "; ".join(problems))
+    for owner, blueprint, register in found:
+        if owner in host.plugins:
+            register(blueprint)
+            host.blueprint_owner[blueprint.name] = owner
 
 
 def _install_request_pipeline(app: Flask) -> None:
@@ -121,6 +173,7 @@ def _install_request_pipeline(app: Flask) -> None:
         slug = g.get("commune_slug")
         if slug is not None:
             g.commune = resolution.resolve(session, slug)
+            _refuse_disabled_plugin(app, session)
         g.principal = authn.authenticate(session)
         authn.check_csrf()
 
@@ -133,6 +186,17 @@ def _install_request_pipeline(app: Flask) -> None:
         if g.get("principal") is not None or g.get("commune") is not None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _refuse_disabled_plugin(app: Flask, session: Any) -> None:
+    """A plugin's routes do not exist in a commune that has not enabled it."""
+    host: PluginHost = app.extensions["binhyen.plugins"]
+    owner = host.blueprint_owner.get(request.blueprint or "")
+    if owner is not None and owner not in host.enabled_in(session):
+        raise NotFound(
+            "This commune has not switched this module on. Its chief or region "
+            "admin can enable it."
+        )
 
 
 def _wants_page() -> bool:
@@ -168,15 +232,40 @@ def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
 
 
 def _check_routes_declare_access(app: Flask, catalogue: Catalogue) -> None:
-    """Refuse to start if a route names an unknown permission."""
-    for endpoint, view in app.view_functions.items():
-        for function in _handlers(view):
-            needed = getattr(function, PERMISSION_ATTR, None)
-            if needed and needed != SIGNED_IN and needed not in catalogue:
-                raise RuntimeError(
-                    f"route {endpoint} requires {needed!r}, which is not a declared "
-                    "permission; declare it or fix the spelling"
+    """Refuse to start if a route declares no access or an unknown permission."""
+    problems = access_problems(app, catalogue)
+    if problems:
+        raise RuntimeError("; ".join(problems))
+
+
+def access_problems(app: Flask, catalogue: Catalogue) -> list[str]:
+    """Each route method that declares no access, or a permission nobody declared."""
+    problems = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue  # a blueprint's own stylesheets and images
+        view = app.view_functions[rule.endpoint]
+        for method, needed in access_declaration(view).items():
+            where = f"{method} {rule.rule}"
+            if needed is None:
+                problems.append(
+                    f"{where} declares no access: decorate it with requires(...) "
+                    "or public(...)"
                 )
+            elif needed not in (SIGNED_IN, "public") and needed not in catalogue:
+                problems.append(
+                    f"{where} requires {needed!r}, which no one declares: declare "
+                    "it with binhyen_permissions or fix the spelling"
+                )
+    return problems
+
+
+def _plugin_blueprint_problems(blueprint: Any, catalogue: Catalogue) -> list[str]:
+    """Check a plugin's blueprint on a scratch app before the real one gets it,
+    so a plugin with an unguarded route is left out instead of served."""
+    scratch = Flask("binhyen-check")
+    scratch.register_blueprint(blueprint)
+    return access_problems(scratch, catalogue)
 
 
 def _handlers(view: Any) -> list[Any]:

@@ -30,7 +30,8 @@ from core.errors import Problem
 from core.identity import authn
 from core.identity import service as identity_service
 from core.identity.models import User
-from tenants import onboarding
+from core.plugin_host import service as plugin_service
+from tenants import onboarding, resolution
 from tenants.models import CommuneStatus, RegionKind
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ def register_commands(app: Flask) -> None:
         tokens_group,
         demo_group,
         settings_command,
+        plugins_group,
+        jobs_group,
+        worker_command,
+        scheduler_command,
     ):
         app.cli.add_command(group)
 
@@ -87,6 +92,10 @@ def _settings() -> Any:
     return current_app.config["BINHYEN_SETTINGS"]
 
 
+def _host() -> Any:
+    return current_app.extensions["binhyen.plugins"]
+
+
 as_option = click.option(
     "--as",
     "acting",
@@ -108,7 +117,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations (core and installed plugins) as the table owner."""
-    migrate.upgrade(_settings(), revision)
+    migrate.upgrade(_settings(), _host(), revision)
     click.echo("Database is up to date.")
 
 
@@ -117,14 +126,14 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Step the schema back to REVISION."""
-    migrate.downgrade(_settings(), revision)
+    migrate.downgrade(_settings(), _host(), revision)
 
 
 @db_group.command("current")
 @with_appcontext
 def db_current() -> None:
     """Show the schema's current revision."""
-    migrate.current(_settings())
+    migrate.current(_settings(), _host())
 
 
 # -- regions ---------------------------------------------------------------
@@ -473,6 +482,178 @@ def demo_seed(force: bool) -> None:
     lines = demo.seed(get_database())
     for line in lines:
         click.echo(line)
+
+
+# -- plugins ---------------------------------------------------------------
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Optional modules and their state per commune."""
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--commune", help="Also show whether each is enabled here.")
+@with_appcontext
+@_fail_on_problem
+def plugins_list(as_json: bool, commune: str | None) -> None:
+    """List installed plugins (and those left out, with why)."""
+    host = _host()
+    enabled: set[str] | None = None
+    if commune:
+        with get_database().session() as db:
+            resolution.resolve_for_operator(db, commune)
+            enabled = host.enabled_in(db)
+    rows = [
+        {
+            "name": name,
+            "version": plugin.info.version,
+            "title": plugin.info.title_vi,
+            "status": "installed"
+            if enabled is None
+            else ("enabled" if name in enabled else "disabled"),
+        }
+        for name, plugin in sorted(host.plugins.items())
+    ] + [
+        {"name": name, "version": "-", "title": reason, "status": "failed"}
+        for name, reason in sorted(host.failed.items())
+    ]
+    _print_rows(rows, as_json, ("name", "version", "status", "title"))
+
+
+def _switch_command(name: str, enabled: bool, help_text: str) -> None:
+    @plugins_group.command(name, help=help_text)
+    @click.argument("plugin")
+    @click.option("--commune", required=True, help="Slug of the commune.")
+    @click.option("--settings", "settings_json", help="Settings as a JSON object.")
+    @as_option
+    @with_appcontext
+    @_fail_on_problem
+    def switch(
+        plugin: str, commune: str, settings_json: str | None, acting: str | None
+    ) -> None:
+        try:
+            settings = json.loads(settings_json) if settings_json else None
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(
+                "not a JSON object", param_hint="--settings"
+            ) from exc
+        with get_database().session() as db:
+            principal = _actor(db, acting)
+            place = resolution.resolve_for_operator(db, commune)
+            held = policy.permissions_in_commune(db, principal, place)
+            if "plugins:manage" not in held:
+                raise click.ClickException("You need plugins:manage in this commune.")
+            plugin_service.set_enabled(db, _host(), plugin, enabled, settings)
+            db.commit()
+        state = "enabled" if enabled else "disabled"
+        click.echo(f"{plugin} is now {state} in {commune}.")
+
+
+_switch_command("enable", True, "Switch a plugin on for a commune.")
+_switch_command("disable", False, "Switch a plugin off for a commune; data stays.")
+
+
+# -- jobs ------------------------------------------------------------------
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("failed")
+@click.option("--commune", help="Only this commune.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@_fail_on_problem
+def jobs_failed(commune: str | None, as_json: bool) -> None:
+    """List jobs that ran out of attempts."""
+    from core.jobs import service as job_service
+    from tenants.isolation import each_commune
+
+    def failed_in(db: Any, place: Any) -> list[dict[str, Any]]:
+        if commune and place.slug != commune:
+            return []
+        return [
+            {
+                "commune": place.slug,
+                "id": str(job.id),
+                "name": job.name,
+                "attempts": job.attempts,
+                "error": job.last_error,
+            }
+            for job in db.scalars(job_service.list_query("failed"))
+        ]
+
+    sweep = each_commune(
+        get_database(), "list failed jobs", failed_in, include_suspended=True
+    )
+    rows = [row for found in sweep for row in found]
+    _print_rows(rows, as_json, ("commune", "id", "name", "attempts", "error"))
+
+
+@jobs_group.command("retry")
+@click.argument("job_id", type=click.UUID)
+@click.option("--commune", required=True, help="Slug of the job's commune.")
+@with_appcontext
+@_fail_on_problem
+def jobs_retry(job_id: Any, commune: str) -> None:
+    """Run a failed job again."""
+    from core.jobs import service as job_service
+
+    with get_database().session() as db:
+        resolution.resolve_for_operator(db, commune)
+        job_service.retry(db, job_id)
+        db.commit()
+    click.echo(f"Job {job_id} is queued again.")
+
+
+@jobs_group.command("sweep")
+@with_appcontext
+def jobs_sweep() -> None:
+    """Hand over every job that is due (after a Redis outage, for example)."""
+    from core.jobs.outbox import sweep
+
+    handed = sweep(get_database(), current_app.extensions["binhyen.dispatcher"])
+    click.echo(f"{handed} jobs handed over.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler, for delayed jobs and retries)."""
+    from rq import Queue, Worker
+
+    from core.jobs import runner
+    from core.jobs.outbox import QUEUE_NAME
+
+    redis = current_app.extensions.get("binhyen.redis")
+    if redis is None:
+        raise click.ClickException(
+            "BINHYEN_REDIS_URL is not set: without Redis, jobs run inside the "
+            "web process and need no worker."
+        )
+    runner.bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    worker = Worker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
+    worker.work(with_scheduler=True, burst=burst)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run periodic work: the outbox sweep and plugins' timetables."""
+    from core.jobs import runner, schedule
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    runner.bind_app(app)
+    if "binhyen.redis" in app.extensions:
+        schedule.run_with_rq(app)
+    else:
+        click.echo("No Redis: running the timetable in this process.")
+        schedule.run_in_process(app)
 
 
 # -- settings --------------------------------------------------------------

@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 
 from core.config import Settings
+from core.plugin_host.host import PluginHost
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,28 @@ def alembic_config(
     return config
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(settings), revision)
+def plugin_locations(host: PluginHost | None) -> tuple[Path, ...]:
+    """The revision folders of every loaded plugin that has migrations."""
+    if host is None:
+        return ()
+    return tuple(
+        Path(folder)
+        for _name, folder in host.call_each("binhyen_migrations")
+        if folder is not None
+    )
+
+
+def upgrade(
+    settings: Settings, host: PluginHost | None = None, revision: str = "heads"
+) -> None:
+    """Bring core and every loaded plugin's branch up to ``revision``."""
+    command.upgrade(alembic_config(settings, plugin_locations(host)), revision)
     logger.info("database upgraded to %s", revision)
 
 
-def downgrade(settings: Settings, revision: str) -> None:
-    command.downgrade(alembic_config(settings), revision)
+def downgrade(settings: Settings, host: PluginHost | None, revision: str) -> None:
+    command.downgrade(alembic_config(settings, plugin_locations(host)), revision)
 
 
-def current(settings: Settings) -> None:
-    command.current(alembic_config(settings), verbose=False)
+def current(settings: Settings, host: PluginHost | None = None) -> None:
+    command.current(alembic_config(settings, plugin_locations(host)), verbose=False)

@@ -10,8 +10,17 @@ from core.access import models as access_models
 from core.db import Base
 from core.hamlets import models as hamlet_models
 from core.identity import models as identity_models
+from core.jobs import models as job_models
+from core.plugin_host import models as plugin_models
 from tenants import models as tenant_models
 
-MODEL_MODULES = (tenant_models, identity_models, access_models, hamlet_models)
+MODEL_MODULES = (
+    tenant_models,
+    identity_models,
+    access_models,
+    hamlet_models,
+    job_models,
+    plugin_models,
+)
 
 metadata = Base.metadata

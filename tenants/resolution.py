@@ -35,3 +35,14 @@ def resolve(session: Session, slug: str) -> Commune:
         )
     bind_tenant(session, commune.id)
     return commune
+
+
+def resolve_for_operator(session: Session, slug: str) -> Commune:
+    """The commune at ``slug`` whatever its status, with ``session`` bound to it.
+
+    For the command line, where an operator may need to look into a
+    suspended commune's jobs or plugins.
+    """
+    commune = get_commune(session, slug)
+    bind_tenant(session, commune.id)
+    return commune

@@ -26,6 +26,7 @@ from core.app import create_app
 from core.config import load_settings
 from core.db import Database, make_engine
 from core.models import metadata
+from core.plugin_host.host import build_host
 
 PG_URL = os.environ.get("BINHYEN_TEST_DATABASE_URL", "")
 PG_OWNER_URL = os.environ.get("BINHYEN_TEST_MIGRATION_DATABASE_URL", "") or PG_URL
@@ -52,7 +53,7 @@ def _schemas(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, st
             instance_path=str(tmp_path_factory.mktemp(f"instance-{backend}")),
             secret_key="test-secret",
         )
-        migrate.upgrade(settings)
+        migrate.upgrade(settings, build_host())
     return built
 
 

@@ -25,6 +25,9 @@ from core.hamlets.models import Hamlet
 from core.identity import authn
 from core.identity import service as identity_service
 from core.identity.models import User
+from core.jobs.models import Job, JobStatus
+from core.plugin_host.models import CommunePlugin
+from plugins.bulletin.models import Notice, Receipt
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import Commune, Region, RegionKind
@@ -149,16 +152,54 @@ def _membership_hamlet(db: Session, place: Commune) -> MembershipHamlet:
     return found
 
 
+def plugin_on(db: Session, name: str = "bulletin") -> CommunePlugin:
+    """Switch a plugin on in the session's commune, settings at their defaults."""
+    row = CommunePlugin(name=name, enabled=True, settings={})
+    db.add(row)
+    db.flush()
+    return row
+
+
+def job(db: Session, status: JobStatus = JobStatus.FAILED) -> Job:
+    """An outbox row written directly, so nothing is dispatched."""
+    row = Job(name="bulletin.announce", arguments={}, status=status)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def notice(db: Session, title: str = "Họp giao ban thứ Hai") -> Notice:
+    row = Notice(title=title, body="Tại trụ sở Công an xã.")
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _receipt(db: Session, place: Commune) -> Receipt:
+    row = Receipt(notice_id=notice(db).id, user_id=uuid.uuid4())
+    db.add(row)
+    db.flush()
+    return row
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
     MembershipHamlet: _membership_hamlet,
+    CommunePlugin: lambda db, place: plugin_on(db),
+    Job: lambda db, place: job(db),
+    Notice: lambda db, place: notice(db),
+    Receipt: _receipt,
 }
 
-# Per object id in a commune URL: build one such object, return its id.
-PATH_FACTORIES: dict[str, Callable[[Session, Commune], uuid.UUID]] = {
+# Per argument in a commune URL: build one such object, return what goes in
+# the URL (an id, or a name for plugins).
+PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "hamlet_id": lambda db, place: hamlet(db).id,
     "membership_id": lambda db, place: grant(db, user(db), "viewer", commune=place).id,
+    "job_id": lambda db, place: job(db).id,
+    "notice_id": lambda db, place: notice(db).id,
+    "plugin": lambda db, place: "bulletin",
 }
 
 

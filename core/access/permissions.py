@@ -15,8 +15,11 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*$")
 
 @dataclass(frozen=True)
 class Permission:
+    """A permission; ``roles`` names the built-in roles a plugin gives it to."""
+
     name: str
     description: str
+    roles: tuple[str, ...] = ()
 
 
 class Catalogue:
@@ -59,4 +62,8 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("hamlets:read", "See a commune's hamlets."),
     Permission("hamlets:write", "Create, change and delete hamlets."),
     Permission("statistics:read", "See aggregate figures."),
+    Permission("plugins:read", "See installed plugins and a commune's choice."),
+    Permission("plugins:manage", "Switch plugins on or off for a commune."),
+    Permission("jobs:read", "See a commune's background jobs and failures."),
+    Permission("jobs:manage", "Run a failed background job again."),
 )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access.models import Membership, MembershipHamlet
-from core.access.roles import ROLES, Role
+from core.access.roles import Role, current_roles
 from core.db import request_session
 from core.errors import Forbidden, Unauthorized
 from core.identity.authn import Principal, current_principal
@@ -47,7 +47,7 @@ def _memberships(db: Session, principal: Principal) -> list[Membership]:
 
 def _all_permissions() -> frozenset[str]:
     names: set[str] = set()
-    for role in ROLES.values():
+    for role in current_roles().values():
         names |= role.permissions
     return frozenset(names)
 
@@ -59,7 +59,7 @@ def roles_in_commune(
     held = []
     for membership in _memberships(db, principal):
         if membership.commune_id == commune.id or membership.region_id in lineage:
-            held.append((membership, ROLES[membership.role]))
+            held.append((membership, current_roles()[membership.role]))
     return held
 
 
@@ -89,7 +89,7 @@ def permissions_in_region(
     granted: frozenset[str] = frozenset()
     for membership in _memberships(db, principal):
         if membership.region_id in lineage:
-            granted |= ROLES[membership.role].permissions
+            granted |= current_roles()[membership.role].permissions
     token = principal.token
     if token is not None:
         if token.region_id not in lineage:
@@ -102,7 +102,10 @@ def regions_where(db: Session, principal: Principal, permission: str) -> set[uui
     """Regions in which the principal holds ``permission`` through a region role."""
     found = set()
     for membership in _memberships(db, principal):
-        if membership.region_id and permission in ROLES[membership.role].permissions:
+        if (
+            membership.region_id
+            and permission in current_roles()[membership.role].permissions
+        ):
             found.add(membership.region_id)
     if principal.token is not None:
         if permission not in principal.token.permissions:
@@ -117,7 +120,10 @@ def communes_where(
     """Communes in which the principal holds ``permission`` through a commune role."""
     found = set()
     for membership in _memberships(db, principal):
-        if membership.commune_id and permission in ROLES[membership.role].permissions:
+        if (
+            membership.commune_id
+            and permission in current_roles()[membership.role].permissions
+        ):
             found.add(membership.commune_id)
     if principal.token is not None:
         if permission not in principal.token.permissions:

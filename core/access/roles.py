@@ -8,7 +8,10 @@ listed on the membership.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from flask import current_app, has_app_context
 
 
 class Scope(enum.StrEnum):
@@ -51,6 +54,8 @@ ROLES: dict[str, Role] = {
                 "users:grant",
                 "tokens:create",
                 "statistics:read",
+                "plugins:read",
+                "plugins:manage",
             ),
             "Quản trị vùng",
             "Region admin",
@@ -59,7 +64,16 @@ ROLES: dict[str, Role] = {
             "commune_chief",
             Scope.COMMUNE,
             _STAFF_BASE
-            | _perms("hamlets:write", "users:read", "users:grant", "statistics:read"),
+            | _perms(
+                "hamlets:write",
+                "users:read",
+                "users:grant",
+                "statistics:read",
+                "plugins:read",
+                "plugins:manage",
+                "jobs:read",
+                "jobs:manage",
+            ),
             "Trưởng Công an xã",
             "Commune chief",
             appointed_by_region=True,
@@ -94,9 +108,36 @@ ROLES: dict[str, Role] = {
 }
 
 
+def with_grants(grants: Iterable[tuple[str, str]]) -> dict[str, Role]:
+    """The built-in roles, each also holding the (role, permission) pairs that
+    plugins grant it. Granting to a role that does not exist is an error."""
+    extra: dict[str, set[str]] = {}
+    for role_name, permission in grants:
+        if role_name not in ROLES:
+            raise KeyError(f"no role named {role_name!r} to give {permission} to")
+        extra.setdefault(role_name, set()).add(permission)
+    return {
+        name: replace(
+            role, permissions=role.permissions | frozenset(extra.get(name, ()))
+        )
+        for name, role in ROLES.items()
+    }
+
+
+def current_roles() -> dict[str, Role]:
+    """The roles of the running app (with plugin permissions), else the built-in."""
+    if has_app_context():
+        roles: dict[str, Role] | None = current_app.extensions.get("binhyen.roles")
+        if roles is not None:
+            return roles
+    from core.plugin_host.collect import installed_roles
+
+    return installed_roles()
+
+
 def get_role(name: str) -> Role:
     try:
-        return ROLES[name]
+        return current_roles()[name]
     except KeyError:
         known = ", ".join(sorted(ROLES))
         raise KeyError(f"unknown role {name!r}; known roles: {known}") from None

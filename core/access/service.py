@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.access.models import Membership, MembershipHamlet
 from core.access.policy import permissions_in_commune, permissions_in_region
-from core.access.roles import ROLES, Role, Scope
+from core.access.roles import Role, Scope, current_roles
 from core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
 from core.identity.authn import Principal
@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 def _role(name: str, scope: Scope) -> Role:
-    role = ROLES.get(name)
+    role = current_roles().get(name)
     if role is None or role.scope is not scope:
-        choices = sorted(r.name for r in ROLES.values() if r.scope is scope)
+        choices = sorted(r.name for r in current_roles().values() if r.scope is scope)
         raise Invalid(
             f"{name!r} is not a {scope.value} role. Choose one of: "
             + ", ".join(choices),
@@ -171,7 +171,16 @@ def revoke_in_commune(
     ).first()
     if membership is None:
         raise NotFound("No role of this commune has that id.")
-    _refuse_commune_grantor(db, grantor, commune, ROLES[membership.role])
+    _refuse_commune_grantor(db, grantor, commune, current_roles()[membership.role])
     db.delete(membership)
     db.flush()
     logger.info("membership %s revoked", membership_id)
+
+
+def staff_of(db: Session, commune: Commune) -> set[uuid.UUID]:
+    """Accounts holding any role in ``commune`` itself (not region admins)."""
+    return set(
+        db.scalars(
+            select(Membership.user_id).where(Membership.commune_id == commune.id)
+        )
+    )

@@ -115,6 +115,7 @@ class CommuneTokens(MethodView):
             days=values["days"],
             max_days=current_app.config["BINHYEN_SETTINGS"].token_max_days,
             commune=g.commune,
+            parent=principal.token,
         )
         db.commit()
         return _token_response(token, secret)
@@ -141,6 +142,7 @@ class RegionTokens(MethodView):
             days=values["days"],
             max_days=current_app.config["BINHYEN_SETTINGS"].token_max_days,
             region=region,
+            parent=principal.token,
         )
         db.commit()
         return _token_response(token, secret)

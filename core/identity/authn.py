@@ -27,6 +27,7 @@ from core.identity.secrets import TOKEN_PREFIX, digest, new_secret
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOUCH_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -83,8 +84,11 @@ def _from_token(db: Session, credential: str) -> Principal:
     user = db.get(User, token.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("The account behind this API token is disabled.")
-    token.last_used_at = now
-    db.commit()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        # Coarse on purpose: a write on every API call would cost more than
+        # knowing the minute a token was last used is worth.
+        token.last_used_at = now
+        db.commit()
     return Principal(user_id=user.id, username=user.username, via="token", token=token)
 
 
@@ -100,20 +104,29 @@ def _from_browser_session(db: Session) -> Principal | None:
     if user is None or not user.is_active:
         session.pop("key", None)
         return None
+    lifetime = _session_lifetime()
+    if record.expires_at - utcnow() < lifetime - TOUCH_EVERY:
+        # The session lasts session_hours from the last activity; extended at
+        # most every few minutes so that reads do not all become writes.
+        record.expires_at = utcnow() + lifetime
+        db.commit()
     return Principal(user_id=user.id, username=user.username, via="session")
+
+
+def _session_lifetime() -> timedelta:
+    return timedelta(hours=current_app.config["BINHYEN_SETTINGS"].session_hours)
 
 
 def start_browser_session(db: Session, user: User) -> None:
     """Sign ``user`` in on this browser: a fresh key and a fresh CSRF token."""
     key = new_secret()
-    hours = current_app.config["BINHYEN_SETTINGS"].session_hours
     now = utcnow()
     db.add(
         BrowserSession(
             key_hash=digest(key),
             user_id=user.id,
             created_at=now,
-            expires_at=now + timedelta(hours=hours),
+            expires_at=now + _session_lifetime(),
         )
     )
     user.last_sign_in_at = now

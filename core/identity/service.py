@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import func, select
@@ -115,9 +116,7 @@ def sign_in(
     user = db.scalars(select(User).where(User.username == name)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.totp_secret:
-        ok = bool(code) and pyotp.TOTP(user.totp_secret).verify(
-            (code or "").strip(), valid_window=1
-        )
+        ok = _accept_totp(user, code)
     if not ok or user is None or not user.is_active:
         throttle.record_failure("account", name)
         throttle.record_failure("client", client)
@@ -125,6 +124,23 @@ def sign_in(
         raise SignInRefused()
     throttle.clear("account", name)
     return user
+
+
+def _accept_totp(user: User, code: str | None) -> bool:
+    """True for a current code (one step of clock drift either way) that is
+    newer than the last one accepted; records it so it cannot be replayed."""
+    if not code or not user.totp_secret:
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now = datetime.now(UTC)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code.strip()):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return False
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def create_token(
@@ -138,11 +154,14 @@ def create_token(
     max_days: int,
     commune: Commune | None = None,
     region: Region | None = None,
+    parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token; returns the record and the secret, which is shown once.
 
     ``holdable`` is what the user holds in the scope now; asking for more is
     refused rather than quietly trimmed, so the caller knows what they got.
+    A token made with another token (``parent``) expires no later than it,
+    so a leaked short-lived token cannot keep itself alive.
     """
     if not permissions:
         raise Invalid(
@@ -161,8 +180,12 @@ def create_token(
             f"A token lives between 1 and {max_days} days.",
             errors=[field_error("days", f"Between 1 and {max_days}.")],
         )
-    secret = new_api_token()
     now = utcnow()
+    expires_at = now + timedelta(days=days)
+    if parent is not None:
+        # Capped, not refused: the answer shows the expiry the token got.
+        expires_at = min(expires_at, parent.expires_at)
+    secret = new_api_token()
     token = ApiToken(
         user_id=user.id,
         name=name.strip() or "token",
@@ -172,7 +195,7 @@ def create_token(
         region_id=region.id if region else None,
         permissions=sorted(permissions),
         created_at=now,
-        expires_at=now + timedelta(days=days),
+        expires_at=expires_at,
     )
     db.add(token)
     db.flush()

@@ -677,3 +677,18 @@ def test_me_shows_the_callers_memberships(
         ("viewer", away_slug, None),
         ("region_admin", None, "25"),
     }
+
+
+def test_token_made_with_a_token_expires_no_later_than_it(
+    client: FlaskClient, database: Database
+) -> None:
+    staffed = f.staffed_commune(database, "05089")
+    parent = _token_row(database, staffed.token)
+    created = client.post(
+        f"/api/v1/c/{staffed.commune.slug}/tokens",
+        json={"name": "con", "permissions": ["hamlets:read"], "days": 300},
+        headers=f.bearer(staffed.token),
+    )
+    assert created.status_code == 201, created.get_json()
+    child = _token_row(database, created.get_json()["token"])
+    assert child.expires_at == parent.expires_at

@@ -33,14 +33,16 @@ class World:
     a: f.Staffed
     b: f.Staffed
     rows: dict[str, dict[type, list[tuple[Any, ...]]]] = field(default_factory=dict)
-    path_ids: dict[str, dict[str, uuid.UUID]] = field(default_factory=dict)
+    path_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def secrets_of(self, name: str) -> set[str]:
         """Every id of commune ``name``'s rows, as text that must not leak."""
-        values = {str(i) for i in self.path_ids[name].values()}
+        values = {
+            str(i) for i in self.path_ids[name].values() if isinstance(i, uuid.UUID)
+        }
         for keys in self.rows[name].values():
             for key in keys:
-                values |= {str(part) for part in key[1:]}
+                values |= {str(p) for p in key[1:] if isinstance(p, uuid.UUID)}
         return values
 
 

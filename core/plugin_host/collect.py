@@ -1,0 +1,59 @@
+"""Gathering what plugins declare at start-up: permissions, role grants, jobs.
+
+Shared by the app factory and by code that runs outside an app (scripts, the
+tests' factories), so both see the same catalogue and the same roles.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from core.access.permissions import Catalogue
+from core.access.roles import ROLES, Role, with_grants
+from core.jobs.outbox import JobRegistry
+from core.plugin_host.host import CORE_NAME, PluginHost, build_host
+
+
+def collect_permissions(host: PluginHost) -> tuple[Catalogue, dict[str, Role]]:
+    """Every permission core and the plugins declare, and the roles holding them.
+
+    A plugin's permissions are named after it (``bulletin:read``), so two
+    plugins cannot collide; a plugin that breaks this is left out.
+    """
+    catalogue = Catalogue()
+    grants: list[tuple[str, str]] = []
+    for owner, permissions in host.call_each("binhyen_permissions", at_start_up=True):
+        try:
+            for permission in permissions:
+                resource = permission.name.split(":", 1)[0]
+                if owner != CORE_NAME and resource != owner:
+                    raise ValueError(
+                        f"permission {permission.name} must be named {owner}:<action>"
+                    )
+                if any(role not in ROLES for role in permission.roles):
+                    raise ValueError(f"{permission.name} is given to an unknown role")
+                catalogue.add(permission)
+                grants.extend((role, permission.name) for role in permission.roles)
+        except ValueError as exc:
+            if owner == CORE_NAME:
+                raise
+            host.drop(owner, str(exc))
+    return catalogue, with_grants(grants)
+
+
+def collect_jobs(host: PluginHost) -> JobRegistry:
+    registry = JobRegistry()
+    for owner, definitions in host.call_each("binhyen_jobs", at_start_up=True):
+        for definition in definitions:
+            if owner != CORE_NAME and not definition.name.startswith(owner + "."):
+                host.drop(owner, f"job {definition.name} must be named {owner}.<verb>")
+                break
+            registry.add(definition, None if owner == CORE_NAME else owner)
+    return registry
+
+
+@functools.cache
+def installed_roles() -> dict[str, Role]:
+    """The roles as the installed plugins extend them, for code with no app."""
+    _catalogue, roles = collect_permissions(build_host())
+    return roles

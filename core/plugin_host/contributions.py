@@ -1,0 +1,90 @@
+"""The values plugins hand to core through hooks, one small class each."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a plugin is. ``settings_schema`` is a marshmallow Schema class
+    validating the plugin's per-commune settings, or None."""
+
+    name: str
+    title_vi: str
+    title_en: str
+    version: str
+    description: str = ""
+    settings_schema: type | None = None
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """A background job: ``handler(session, commune, **arguments)``."""
+
+    name: str
+    handler: Callable[..., Any]
+    max_attempts: int = 5
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Run the job ``job`` per enabled commune, by ``cron`` or ``interval``."""
+
+    job: str
+    cron: str | None = None
+    interval: int | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.cron) == bool(self.interval):
+            raise ValueError(f"periodic job {self.job}: give a cron or an interval")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated line of a person's timeline; ``permission`` gates who sees it."""
+
+    at: datetime
+    kind: str
+    summary: str
+    permission: str
+    source: str = ""
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A count for the dashboard. ``key`` is ``<plugin>.<figure>``."""
+
+    key: str
+    label_vi: str
+    label_en: str
+    value: int
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the commune menu, shown to holders of ``permission``."""
+
+    label_vi: str
+    label_en: str
+    endpoint: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in core. ``kind`` is one of EVENT_KINDS."""
+
+    kind: str
+    subject_id: uuid.UUID
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+EVENT_KINDS = frozenset(
+    {"case_opened", "case_closed", "tier_changed", "person_moved", "plugin_enabled"}
+)

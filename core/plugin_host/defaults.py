@@ -1,0 +1,17 @@
+"""Core's own hook implementations, registered like a plugin's.
+
+Core declares its permissions through the same hook plugins use, so the
+hook API is proven by core's code before any plugin relies on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.access.permissions import CORE_PERMISSIONS, Permission
+from core.plugin_host.hookspecs import hookimpl
+
+
+@hookimpl
+def binhyen_permissions() -> Iterable[Permission]:
+    return CORE_PERMISSIONS

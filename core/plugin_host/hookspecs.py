@@ -1,0 +1,162 @@
+"""Every hook a plugin may implement: the plugin author's contract.
+
+A plugin is a module (or package) registered under the ``binhyen.plugins``
+entry-point group; the entry point's name is the plugin's name. It
+implements any of the hooks below with ``@hookimpl`` from ``core.toolkit``.
+Hooks that take a ``commune`` are only called for plugins that commune has
+enabled; the others are called once, at start-up, for every plugin
+installed.
+
+Each hook says when it is called, what it is given and what it returns.
+``plugins/bulletin`` implements every one of them and is the worked example.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
+
+    from core.access.permissions import Permission
+    from core.plugin_host.contributions import (
+        Event,
+        JobDefinition,
+        MenuItem,
+        Metric,
+        PeriodicJob,
+        PluginInfo,
+        TimelineEntry,
+    )
+    from tenants.models import Commune
+
+PROJECT = "binhyen"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def binhyen_plugin_info() -> PluginInfo:
+    """Describe the plugin. Required of every plugin.
+
+    Called once at start-up. Return a :class:`PluginInfo` whose ``name``
+    equals the entry-point name, with titles in Vietnamese and English, a
+    version, and the marshmallow schema of its per-commune settings (or None
+    when it has no settings).
+    """
+
+
+@hookspec
+def binhyen_permissions() -> Iterable[Permission]:
+    """Declare the permissions the plugin's routes use.
+
+    Called once at start-up. Each :class:`Permission` is named
+    ``resource:action`` and lists in ``roles`` the built-in roles that hold
+    it. A route naming a permission nobody declared stops the app from
+    starting.
+    """
+
+
+@hookspec
+def binhyen_api_blueprints() -> Iterable[Any]:
+    """Return flask-smorest ``Blueprint`` objects to serve under ``/api/v1``.
+
+    Called once at start-up. Routes under ``/api/v1/c/<commune>/...`` answer
+    404 in a commune that has not enabled the plugin. Every route must
+    declare its permission with ``requires`` (or ``public``).
+    """
+
+
+@hookspec
+def binhyen_web_blueprints() -> Iterable[Blueprint]:
+    """Return Flask ``Blueprint`` objects of server-rendered pages.
+
+    Called once at start-up. Pages under ``/c/<commune>/...`` answer 404 in a
+    commune that has not enabled the plugin.
+    """
+
+
+@hookspec
+def binhyen_jobs() -> Iterable[JobDefinition]:
+    """Name the background jobs the plugin can be asked to run.
+
+    Called once at start-up. A :class:`JobDefinition` pairs a job name (its
+    plugin's name, a dot, and a verb: ``bulletin.notify``) with a handler
+    ``handler(session, commune, **arguments)`` that runs in a session bound
+    to the commune. Handlers must be idempotent: a job may run again after a
+    crash. Arguments are identifiers and flags, never personal data.
+    """
+
+
+@hookspec
+def binhyen_periodic_jobs() -> Iterable[PeriodicJob]:
+    """Schedule jobs to run on a timetable, once per commune that enabled the
+    plugin.
+
+    Called once when the scheduler starts. Each :class:`PeriodicJob` names a
+    job from :func:`binhyen_jobs` and either a cron expression, read in UTC
+    (Vietnam is UTC+7: "0 23 * * *" is six in the morning there), or an
+    interval in seconds.
+    """
+
+
+@hookspec
+def binhyen_timeline(
+    session: Session, commune: Commune, person_id: uuid.UUID
+) -> Iterable[TimelineEntry]:
+    """Contribute entries to one person's timeline.
+
+    Called when a person's file is opened, with a session bound to the
+    commune. Return :class:`TimelineEntry` items; the caller merges and sorts
+    them by time and shows each only to roles holding its permission.
+    """
+
+
+@hookspec
+def binhyen_metrics(
+    session: Session, commune: Commune, start: date, end: date
+) -> Iterable[Metric]:
+    """Contribute figures to the commune dashboard and reports.
+
+    Called with a session bound to the commune for the period
+    ``start <= day < end``. Return :class:`Metric` counts; never a list of
+    people. Regional views sum them and hide small counts.
+    """
+
+
+@hookspec
+def binhyen_on_event(session: Session, commune: Commune, event: Event) -> None:
+    """React to something that happened in core (a case opened or closed, a
+    tier changed, a person moved).
+
+    Called inside the transaction that made the change, with its session:
+    write rows or queue jobs with ``enqueue_job``, do no slow I/O. An
+    exception here undoes the change, so keep reactions small.
+    """
+
+
+@hookspec
+def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
+    """Add entries to the commune's menu.
+
+    Called when a page of the commune is drawn. Each :class:`MenuItem` names
+    the permission a user needs to see it.
+    """
+
+
+@hookspec
+def binhyen_migrations() -> Path | None:
+    """Return the folder of the plugin's Alembic revisions, or None.
+
+    Called by ``binhyen db upgrade``. The plugin's revisions form their own
+    branch (``branch_labels = ("<plugin name>",)``) starting from core's
+    first revision; its commune-owned tables get row-level security like
+    core's.
+    """
