@@ -79,6 +79,7 @@ def _check_arguments(arguments: dict[str, Any]) -> None:
 def enqueue_job(
     session: Session,
     name: str,
+    /,
     *,
     run_after: datetime | None = None,
     max_attempts: int | None = None,
@@ -161,11 +162,13 @@ class Dispatcher:
             queue = Queue(QUEUE_NAME, connection=self.redis)
             options: dict[str, Any] = {
                 "job_id": f"binhyen-{job_id}",
-                "retry": Retry(
-                    max=max(job.max_attempts - 1, 0), interval=RETRY_INTERVALS
-                ),
                 "failure_ttl": 30 * 24 * 3600,
             }
+            if job.max_attempts > 1:
+                # With Retry, RQ also re-runs a job whose work horse was killed.
+                options["retry"] = Retry(
+                    max=job.max_attempts - 1, interval=RETRY_INTERVALS
+                )
             arguments = (str(tenant), str(job_id))
             try:
                 if job.run_after and job.run_after > utcnow():

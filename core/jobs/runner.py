@@ -67,7 +67,9 @@ def run(app: Flask, tenant: uuid.UUID, job_id: uuid.UUID, *, in_process: bool) -
         if job is None:
             logger.warning("job %s no longer exists", job_id)
             return "missing"
-        if job.status in (JobStatus.DONE, JobStatus.SKIPPED):
+        if job.status in (JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED):
+            # Done jobs may be delivered twice; failed ones wait for a person
+            # to retry them, which sets them pending again.
             return job.status.value
         registered = registry.get(job.name)
         if registered is None:
