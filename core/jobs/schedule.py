@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from croniter import croniter
 from flask import Flask
@@ -84,6 +85,11 @@ def periodic_jobs(host: PluginHost) -> list[PeriodicJob]:
 
 def run_with_rq(app: Flask) -> None:
     """Hand the timetable to RQ's cron scheduler; blocks until stopped."""
+    cron_scheduler(app).start()
+
+
+def cron_scheduler(app: Flask) -> Any:
+    """RQ's cron scheduler loaded with the sweep and every plugin's timetable."""
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=app.extensions["binhyen.redis"])
@@ -97,7 +103,7 @@ def run_with_rq(app: Flask) -> None:
             interval=job.interval,
             name=f"binhyen:{job.job}",
         )
-    scheduler.start()
+    return scheduler
 
 
 @dataclass
@@ -108,6 +114,7 @@ class _Timer:
     due: float = 0.0
 
     def plan(self, now: float) -> None:
+        """Set the next time this timer is due, after ``now``."""
         if self.interval:
             self.due = now + self.interval
         else:
@@ -130,8 +137,10 @@ def run_in_process(app: Flask, stop: Callable[[], bool] = lambda: False) -> None
     for job in periodic_jobs(app.extensions["binhyen.plugins"]):
         timers.append(_Timer(fan_out_here(job.job), job.cron, job.interval))
     now = time.time()
-    for timer in timers:
+    for timer in timers[1:]:
         timer.plan(now)
+    # The sweep's first run is now: work missed while nothing ran goes first.
+    timers[0].due = now
     while not stop():
         timer = min(timers, key=lambda t: t.due)
         time.sleep(max(0.0, min(timer.due - time.time(), 5.0)))

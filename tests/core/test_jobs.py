@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -393,3 +394,96 @@ def test_a_single_attempt_job_is_queued_without_a_retry_policy(
     assert [j.status for j in _jobs(database, place)] == [JobStatus.QUEUED]
     _drain(redis_app)
     assert _hamlet_names(database, place) == ["Xóm Một Lần"]
+
+
+def test_a_delayed_job_waits_in_rqs_scheduled_registry(redis_app: Flask) -> None:
+    from rq.registry import ScheduledJobRegistry
+
+    from core.db import utcnow
+
+    database: Database = redis_app.extensions["binhyen.db"]
+    _register(redis_app, "tests.hamlet", _add_hamlet)
+    place = f.staffed_commune(database, "05089").commune
+    session = f.in_commune(database, place)
+    try:
+        job = outbox.enqueue_job(
+            session,
+            "tests.hamlet",
+            run_after=utcnow() + timedelta(hours=1),
+            name="Xóm Để Sau",
+        )
+        session.commit()
+    finally:
+        session.close()
+    registry = ScheduledJobRegistry(
+        outbox.QUEUE_NAME, connection=redis_app.extensions["binhyen.redis"]
+    )
+    assert f"binhyen-{job.id}" in registry.get_job_ids()
+    _drain(redis_app)
+    assert _hamlet_names(database, place) == []
+
+
+def test_the_scheduler_times_the_sweep_and_every_plugins_periodic_job(
+    redis_app: Flask,
+) -> None:
+    from core.jobs import schedule
+
+    scheduler = schedule.cron_scheduler(redis_app)
+    timed = {job.name: (job.cron, job.interval) for job in scheduler.get_jobs()}
+    assert timed["binhyen:bulletin.expire"] == ("0 20 * * *", None)
+    assert (None, schedule.SWEEP_EVERY) in timed.values()
+
+
+def test_the_embedded_scheduler_sweeps_first_and_runs_due_work_here(
+    app: Flask, database: Database
+) -> None:
+    from core.db import utcnow
+    from core.jobs import schedule
+
+    if "binhyen.redis" in app.extensions:
+        pytest.skip("the embedded scheduler is for the no-Redis default")
+    _register(app, "tests.hamlet", _add_hamlet)
+    place = f.staffed_commune(database, "05089").commune
+    session = f.in_commune(database, place)
+    try:
+        # Due already, but written while nothing ran: only a sweep sends it.
+        session.add(
+            Job(
+                name="tests.hamlet",
+                arguments={"name": "Xóm Bù"},
+                run_after=utcnow() - timedelta(minutes=1),
+            )
+        )
+        session.commit()
+    finally:
+        session.close()
+    turns = iter([False, True])
+    schedule.run_in_process(app, stop=lambda: next(turns))
+    assert _hamlet_names(database, place) == ["Xóm Bù"]
+
+
+def test_failed_jobs_are_listed_and_retried_from_the_command_line(
+    app: Flask, database: Database
+) -> None:
+    place = f.staffed_commune(database, "05089").commune
+    session = f.in_commune(database, place)
+    try:
+        failed = f.job(session)
+        session.commit()
+    finally:
+        session.close()
+    runner_cli = app.test_cli_runner()
+    listed = runner_cli.invoke(args=["jobs", "failed", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert str(failed.id) in listed.output
+    again = runner_cli.invoke(
+        args=["jobs", "retry", str(failed.id), "--commune", place.slug]
+    )
+    assert again.exit_code == 0, again.output
+    statuses = {j.id: j.status for j in _jobs(database, place)}
+    # Sent again: run here at once without Redis (and skipped, since its
+    # plugin is off in this commune), or waiting in the queue with Redis.
+    expected = (
+        JobStatus.QUEUED if "binhyen.redis" in app.extensions else (JobStatus.SKIPPED)
+    )
+    assert statuses[failed.id] is expected
