@@ -7,6 +7,7 @@ This module may touch the environment and the instance folder, nothing else.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import secrets
@@ -88,6 +89,20 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "master_key",
+        "Base64 of 32 random bytes that wraps every commune's data key (make "
+        "one with `binhyen keys new-master`). Empty: generated once into the "
+        "instance folder; production must set it and keep a copy offline.",
+        secret=True,
+    ),
+    Setting(
+        "old_master_keys",
+        "Comma-separated earlier master keys, still accepted for unwrapping "
+        "while `binhyen keys rotate` re-wraps data keys under the new one.",
+        default="",
+        secret=True,
+    ),
+    Setting(
         "instance_path",
         "Folder for the embedded database and generated keys.",
         default="instance",
@@ -140,6 +155,65 @@ SETTINGS: tuple[Setting, ...] = (
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 
+OIDC_PREFIX = ENV_PREFIX + "OIDC_"
+OIDC_FIELDS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "PROFILE", "CLAIM")
+OIDC_PROFILES = ("vneid", "generic")
+# The claim that identifies a person, per profile, unless CLAIM says otherwise.
+# VNeID's is the 12-digit personal identification number; the claim name is
+# configuration because the provider's documentation is not public.
+DEFAULT_CLAIMS = {"vneid": "citizen_id", "generic": "sub"}
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """One OpenID Connect provider, from BINHYEN_OIDC_<NAME>_* variables."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    profile: str
+    claim: str
+
+
+def _oidc_providers(env: Mapping[str, str]) -> dict[str, OidcProvider]:
+    grouped: dict[str, dict[str, str]] = {}
+    for var, value in env.items():
+        if not var.startswith(OIDC_PREFIX):
+            continue
+        rest = var[len(OIDC_PREFIX) :]
+        for field_name in OIDC_FIELDS:
+            if rest.endswith("_" + field_name):
+                name = rest[: -len(field_name) - 1].lower()
+                grouped.setdefault(name, {})[field_name] = value.strip()
+                break
+        else:
+            raise SettingsError(
+                f"{var} is not a provider setting; use {OIDC_PREFIX}<NAME>_"
+                + "/".join(OIDC_FIELDS)
+            )
+    providers = {}
+    for name, fields in grouped.items():
+        missing = [f for f in ("ISSUER", "CLIENT_ID") if not fields.get(f)]
+        if missing:
+            names = [f"{OIDC_PREFIX}{name.upper()}_{m}" for m in missing]
+            raise SettingsError(f"provider {name} lacks {', '.join(names)}")
+        profile = fields.get("PROFILE", "generic").lower()
+        if profile not in OIDC_PROFILES:
+            raise SettingsError(
+                f"{OIDC_PREFIX}{name.upper()}_PROFILE must be one of "
+                + ", ".join(OIDC_PROFILES)
+            )
+        providers[name] = OidcProvider(
+            name=name,
+            issuer=fields["ISSUER"].rstrip("/"),
+            client_id=fields["CLIENT_ID"],
+            client_secret=fields.get("CLIENT_SECRET", ""),
+            profile=profile,
+            claim=fields.get("CLAIM") or DEFAULT_CLAIMS[profile],
+        )
+    return providers
+
 
 @dataclass
 class Settings:
@@ -182,8 +256,9 @@ def load_settings(
                 f"{setting.env_var} is not valid: {exc}. {setting.description}"
             ) from exc
 
+    values["oidc_providers"] = _oidc_providers(env)
     for name, value in overrides.items():
-        if name not in SETTINGS_BY_NAME:
+        if name not in SETTINGS_BY_NAME and name != "oidc_providers":
             raise SettingsError(f"unknown setting {name!r}")
         values[name] = value
 
@@ -192,7 +267,7 @@ def load_settings(
         if (
             var.startswith(ENV_PREFIX)
             and var not in known
-            and not var.startswith(ENV_PREFIX + "TEST_")
+            and not var.startswith((ENV_PREFIX + "TEST_", OIDC_PREFIX))
         ):
             logger.warning("ignoring unknown setting %s", var)
 
@@ -213,6 +288,18 @@ def _fill_embedded_defaults(settings: Settings) -> None:
     if not settings.values["migration_database_url"]:
         settings.values["migration_database_url"] = settings.values["database_url"]
 
+    if not settings.values["master_key"]:
+        settings.values["master_key"] = _instance_secret(
+            instance, "master_key", _new_master_key
+        )
+        settings.generated.append("master_key")
+        logger.warning(
+            "BINHYEN_MASTER_KEY is not set; using a key generated in %s. "
+            "Production must set BINHYEN_MASTER_KEY and keep a copy offline: "
+            "without it every encrypted field is lost.",
+            instance,
+        )
+
     if not settings.values["secret_key"]:
         settings.values["secret_key"] = _instance_secret(instance, "secret_key")
         settings.generated.append("secret_key")
@@ -223,12 +310,18 @@ def _fill_embedded_defaults(settings: Settings) -> None:
         )
 
 
-def _instance_secret(instance: Path, name: str) -> str:
+def _new_master_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _instance_secret(
+    instance: Path, name: str, make: Callable[[], str] | None = None
+) -> str:
     """Read a generated secret from the instance folder, creating it 0600."""
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / name
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make() if make else secrets.token_urlsafe(48))
     return path.read_text().strip()
