@@ -22,9 +22,12 @@ from core import db as db_module
 from core import logging as logging_module
 from core.access.permissions import Catalogue
 from core.access.policy import PERMISSION_ATTR, PUBLIC_ATTR, SIGNED_IN
+from core.audit import trail  # noqa: F401  (registers the audit listeners)
 from core.config import Settings, load_settings
-from core.errors import NotFound, Problem, render_problem, title_for
-from core.identity import authn
+from core.crypto.fields import UnreadableError, install_keyring
+from core.crypto.keyring import Keyring, parse_master_key
+from core.errors import Gone, NotFound, Problem, render_problem, title_for
+from core.identity import authn, sso
 from core.identity.throttle import DatabaseStore, RedisStore, Throttle
 from core.jobs.outbox import DISPATCHER_KEY, REGISTRY_KEY, Dispatcher
 from core.jobs.runner import run_here
@@ -63,6 +66,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     database = db_module.Database(settings.database_url)
     db_module.init_app(app, database)
+    app.extensions["binhyen.keyring"] = keyring = Keyring(
+        parse_master_key(settings.master_key),
+        tuple(
+            parse_master_key(k, "BINHYEN_OLD_MASTER_KEYS")
+            for k in settings.old_master_keys.split(",")
+            if k.strip()
+        ),
+    )
+    install_keyring(keyring)
     _init_stores(app, settings, database)
 
     host = build_host()
@@ -81,6 +93,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     api = api_module.init_app(app)
     _register_blueprints(app, api)
     _register_plugin_blueprints(app, api, host, catalogue)
+    sso.init_app(app)
     _install_request_pipeline(app)
     _install_page_errors(app, api)
     _check_routes_declare_access(app, catalogue)
@@ -110,6 +123,7 @@ def _init_stores(app: Flask, settings: Settings, database: db_module.Database) -
 
 def _register_blueprints(app: Flask, api: Any) -> None:
     from core.access.api import blp as members_api
+    from core.audit.api import blp as audit_api
     from core.hamlets.api import blp as hamlets_api
     from core.health import bp as health
     from core.identity.api import blp as identity_api
@@ -125,6 +139,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         hamlets_api,
         plugins_api,
         jobs_api,
+        audit_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)
@@ -217,6 +232,17 @@ def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
             render_template("error.html", title=title_for(status), detail=detail),
             status,
         )
+
+    @app.errorhandler(UnreadableError)
+    def _unreadable(_exc: UnreadableError) -> Any:
+        db_module.request_session().rollback()
+        detail = (
+            "This record's protected fields can no longer be read: the "
+            "commune's data key was destroyed."
+        )
+        if _wants_page():
+            return page(410, detail)
+        return render_problem(Gone(detail, slug="data-erased"))
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:

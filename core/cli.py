@@ -61,6 +61,8 @@ def register_commands(app: Flask) -> None:
         jobs_group,
         worker_command,
         scheduler_command,
+        audit_group,
+        keys_group,
     ):
         app.cli.add_command(group)
 
@@ -389,6 +391,33 @@ def users_grant(
         click.echo(f"{user.username} is now {role} in {commune or region}.")
 
 
+@users_group.command("link")
+@click.argument("username")
+@click.option("--provider", required=True, help="Name of the sign-on provider.")
+@click.option(
+    "--subject-stdin",
+    is_flag=True,
+    help="Read the identifier from standard input (keeps it out of the shell "
+    "history); otherwise it is prompted for.",
+)
+@with_appcontext
+@_fail_on_problem
+def users_link(username: str, provider: str, subject_stdin: bool) -> None:
+    """Let an account sign in through single sign-on with its identifier."""
+    from core.identity import sso
+
+    value = (
+        sys.stdin.readline().strip()
+        if subject_stdin
+        else click.prompt("Identifier (e.g. the 12-digit number)", hide_input=True)
+    )
+    with get_database().session() as db:
+        user = identity_service.get_user(db, username)
+        sso.link(db, user, provider, value)
+        db.commit()
+    click.echo(f"{user.username} can now sign in through {provider}.")
+
+
 # -- tokens ----------------------------------------------------------------
 
 
@@ -654,6 +683,120 @@ def scheduler_command() -> None:
     else:
         click.echo("No Redis: running the timetable in this process.")
         schedule.run_in_process(app)
+
+
+# -- audit -----------------------------------------------------------------
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.option("--commune", help="Only this commune's chain.")
+@click.option(
+    "--heads",
+    "heads_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Heads exported earlier with `binhyen audit heads`, to compare with.",
+)
+@with_appcontext
+def audit_verify(commune: str | None, heads_file: str | None) -> None:
+    """Walk every chain; exit 1 naming the first broken link."""
+    from core.audit import service as audit_service
+
+    reports = audit_service.verify_all(get_database(), commune)
+    broken = False
+    for report in reports:
+        if report.broken is None:
+            click.echo(f"{report.chain}: {report.events} links, unbroken")
+        else:
+            broken = True
+            click.echo(
+                f"{report.chain}: BROKEN at link {report.broken.seq}: "
+                f"{report.broken.reason}"
+            )
+    if heads_file:
+        with open(heads_file, encoding="utf-8") as handle:
+            kept = json.load(handle)
+        for problem in audit_service.compare_heads(get_database(), kept):
+            broken = True
+            click.echo(f"BROKEN: {problem}")
+    if broken:
+        raise SystemExit(1)
+
+
+@audit_group.command("heads")
+@with_appcontext
+def audit_heads() -> None:
+    """Print every chain's head as JSON, to keep outside the database."""
+    from core.audit import service as audit_service
+
+    reports = audit_service.verify_all(get_database())
+    click.echo(json.dumps(audit_service.heads(reports), indent=2))
+
+
+# -- keys ------------------------------------------------------------------
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Encryption keys."""
+
+
+@keys_group.command("new-master")
+def keys_new_master() -> None:
+    """Print a fresh master key for BINHYEN_MASTER_KEY. Keep a copy offline."""
+    from core.crypto.keyring import new_master_key
+
+    click.echo(new_master_key())
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Re-wrap every data key under BINHYEN_MASTER_KEY.
+
+    Set the new key in BINHYEN_MASTER_KEY and the old one in
+    BINHYEN_OLD_MASTER_KEYS on every process first; run this; then drop the
+    old key from BINHYEN_OLD_MASTER_KEYS.
+    """
+    keyring = current_app.extensions["binhyen.keyring"]
+    with get_database().session() as db:
+        changed = keyring.rotate(db)
+        db.commit()
+    click.echo(f"{changed} keys re-wrapped under the current master key.")
+
+
+@keys_group.command("destroy")
+@click.option("--commune", required=True, help="Slug of the commune to erase.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+@_fail_on_problem
+def keys_destroy(commune: str, yes: bool) -> None:
+    """Crypto-shred a commune: its encrypted fields become unreadable forever."""
+    from core.audit.trail import record
+
+    with get_database().session() as db:
+        place = onboarding.get_commune(db, commune)
+        if not yes:
+            click.confirm(
+                f"Destroy the data key of {place.name}? Its encrypted fields "
+                "can never be read again",
+                abort=True,
+            )
+        current_app.extensions["binhyen.keyring"].destroy(db, place.id)
+        record(
+            db,
+            "keys.destroy",
+            object_type="commune",
+            object_id=place.id,
+            platform=True,
+            commune_id=place.id,
+        )
+        db.commit()
+    click.echo(f"The data key of {commune} is destroyed.")
 
 
 # -- settings --------------------------------------------------------------

@@ -102,7 +102,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets the pragmas the schema relies on."""
+    """An engine for ``url``; SQLite gets the pragmas the schema relies on.
+
+    Statement parameters are left out of database error messages: they can be
+    personal data, and such messages end up in logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("poolclass", NullPool)
         engine = create_engine(url, **kwargs)

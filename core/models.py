@@ -7,6 +7,8 @@ a model module missing here would be invisible to all three.
 from __future__ import annotations
 
 from core.access import models as access_models
+from core.audit import models as audit_models
+from core.crypto import models as crypto_models
 from core.db import Base
 from core.hamlets import models as hamlet_models
 from core.identity import models as identity_models
@@ -21,6 +23,8 @@ MODEL_MODULES = (
     hamlet_models,
     job_models,
     plugin_models,
+    audit_models,
+    crypto_models,
 )
 
 metadata = Base.metadata

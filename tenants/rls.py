@@ -94,16 +94,69 @@ def grant_app_role(connection: Connection, role: str, tables: list[Table]) -> No
     quoted_role = _quote(connection, role)
     connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted_role}"))
     for table in tables:
+        name = _quote(connection, table.name)
+        if table.info.get("append_only"):
+            # Rows of an append-only table (the audit trail) are never
+            # changed or removed by the application.
+            connection.execute(text(f"GRANT SELECT, INSERT ON {name} TO {quoted_role}"))
+            connection.execute(
+                text(f"REVOKE UPDATE, DELETE ON {name} FROM {quoted_role}")
+            )
+        else:
+            connection.execute(
+                text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {quoted_role}")
+            )
+
+
+REFUSE_CHANGE = """
+CREATE OR REPLACE FUNCTION binhyen_refuse_change() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'rows of % are append-only', TG_TABLE_NAME;
+END $$ LANGUAGE plpgsql
+"""
+
+
+def seal_append_only(connection: Connection, table_name: str) -> None:
+    """Refuse UPDATE and DELETE on a table, to every role, owner included."""
+    connection.execute(text(REFUSE_CHANGE))
+    trigger = f"{table_name}_append_only"
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_trigger WHERE tgname = :name"), {"name": trigger}
+    ).first()
+    if exists is None:
         connection.execute(
             text(
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                f"{_quote(connection, table.name)} TO {quoted_role}"
+                f"CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON "
+                f"{_quote(connection, table_name)} FOR EACH ROW "
+                "EXECUTE FUNCTION binhyen_refuse_change()"
+            )
+        )
+
+
+def seal_append_only_sqlite(connection: Connection, table_name: str) -> None:
+    for verb in ("UPDATE", "DELETE"):
+        connection.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table_name}_no_{verb.lower()} "
+                f"BEFORE {verb} ON {_quote(connection, table_name)} BEGIN "
+                f"SELECT RAISE(ABORT, 'rows of {table_name} are append-only'); END"
             )
         )
 
 
 def protect_all(connection: Connection, metadata: MetaData, app_role: str) -> None:
-    """Arm every commune-owned table and grant the application role its rows."""
+    """Arm every commune-owned table and grant the application role its rows;
+    make append-only tables refuse changes (on SQLite too, by triggers)."""
+    if connection.dialect.name == "sqlite":
+        present = set(
+            connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ).scalars()
+        )
+        for table in metadata.sorted_tables:
+            if table.info.get("append_only") and table.name in present:
+                seal_append_only_sqlite(connection, table.name)
+        return
     if connection.dialect.name != "postgresql":
         return
     present = set(
@@ -114,6 +167,9 @@ def protect_all(connection: Connection, metadata: MetaData, app_role: str) -> No
     for table in tenant_tables(metadata):
         if table.name in present and protect_table(connection, table.name):
             logger.info("row-level security armed on %s", table.name)
+    for table in metadata.sorted_tables:
+        if table.info.get("append_only") and table.name in present:
+            seal_append_only(connection, table.name)
     grant_app_role(
         connection, app_role, [t for t in metadata.sorted_tables if t.name in present]
     )

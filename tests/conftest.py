@@ -27,6 +27,7 @@ from core.config import load_settings
 from core.db import Database, make_engine
 from core.models import metadata
 from core.plugin_host.host import build_host
+from tenants.rls import seal_append_only_sqlite
 
 PG_URL = os.environ.get("BINHYEN_TEST_DATABASE_URL", "")
 PG_OWNER_URL = os.environ.get("BINHYEN_TEST_MIGRATION_DATABASE_URL", "") or PG_URL
@@ -75,8 +76,19 @@ def _empty_tables(owner_url: str) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
         else:
+            # The audit tables refuse DELETE by trigger; lift it to clean up.
+            sealed = [
+                t.name for t in metadata.sorted_tables if t.info.get("append_only")
+            ]
+            for table in sealed:
+                for verb in ("update", "delete"):
+                    connection.execute(
+                        text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+                    )
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+            for table in sealed:
+                seal_append_only_sqlite(connection, table)
     engine.dispose()
 
 

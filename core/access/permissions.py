@@ -66,4 +66,5 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("plugins:manage", "Switch plugins on or off for a commune."),
     Permission("jobs:read", "See a commune's background jobs and failures."),
     Permission("jobs:manage", "Run a failed background job again."),
+    Permission("audit:read", "Read the commune's audit trail."),
 )

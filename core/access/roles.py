@@ -73,6 +73,7 @@ ROLES: dict[str, Role] = {
                 "plugins:manage",
                 "jobs:read",
                 "jobs:manage",
+                "audit:read",
             ),
             "Trưởng Công an xã",
             "Commune chief",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core.access.models import Membership, MembershipHamlet
 from core.access.policy import permissions_in_commune, permissions_in_region
 from core.access.roles import Role, Scope, current_roles
+from core.audit.trail import record
 from core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
 from core.identity.authn import Principal
@@ -128,6 +129,17 @@ def grant_in_commune(
     for hamlet_id in hamlet_ids:
         db.add(MembershipHamlet(membership_id=membership.id, hamlet_id=hamlet_id))
     db.flush()
+    record(
+        db,
+        "role.grant",
+        object_type="membership",
+        object_id=membership.id,
+        details={
+            "role": role.name,
+            "user": str(user.id),
+            "hamlets": [str(h) for h in hamlet_ids],
+        },
+    )
     logger.info("role %s given in a commune (membership %s)", role.name, membership.id)
     return membership
 
@@ -157,6 +169,14 @@ def grant_in_region(
     )
     db.add(membership)
     db.flush()
+    record(
+        db,
+        "role.grant",
+        object_type="membership",
+        object_id=membership.id,
+        details={"role": role.name, "user": str(user.id), "region": region.code},
+        platform=True,
+    )
     logger.info("role %s given in a region (membership %s)", role.name, membership.id)
     return membership
 
@@ -174,6 +194,13 @@ def revoke_in_commune(
     _refuse_commune_grantor(db, grantor, commune, current_roles()[membership.role])
     db.delete(membership)
     db.flush()
+    record(
+        db,
+        "role.revoke",
+        object_type="membership",
+        object_id=membership_id,
+        details={"role": membership.role, "user": str(membership.user_id)},
+    )
     logger.info("membership %s revoked", membership_id)
 
 

@@ -15,7 +15,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from core.db import get_database, utcnow
 from core.jobs.models import Job, JobStatus
@@ -53,6 +53,7 @@ def execute(tenant_id: str, job_id: str) -> str:
     """Entry point for RQ. Raises on failure so that RQ retries the job."""
     app = worker_app()
     with app.app_context():
+        g.audit_actor = "job"  # what a job changes is audited as its doing
         return run(app, uuid.UUID(tenant_id), uuid.UUID(job_id), in_process=False)
 
 
@@ -145,6 +146,10 @@ def run_here(app: Flask) -> Any:
     """The in-process runner handed to the dispatcher when there is no Redis."""
 
     def run_now(tenant: uuid.UUID, job_id: uuid.UUID) -> None:
-        run(app, tenant, job_id, in_process=True)
+        # The commit that hands the job over may happen outside any app
+        # context (a script, the outbox sweep); handlers may need one, as
+        # they have under RQ (plugin_settings reads current_app).
+        with app.app_context():
+            run(app, tenant, job_id, in_process=True)
 
     return run_now

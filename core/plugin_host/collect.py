@@ -32,12 +32,17 @@ def collect_permissions(host: PluginHost) -> tuple[Catalogue, dict[str, Role]]:
                     )
                 if any(role not in ROLES for role in permission.roles):
                     raise ValueError(f"{permission.name} is given to an unknown role")
-                catalogue.add(permission)
-                grants.extend((role, permission.name) for role in permission.roles)
+            # Try the whole list on a copy first, so that a plugin refused
+            # halfway through it leaves none of its permissions granted.
+            Catalogue((*catalogue, *permissions))
         except ValueError as exc:
             if owner == CORE_NAME:
                 raise
             host.drop(owner, str(exc))
+            continue
+        for permission in permissions:
+            catalogue.add(permission)
+            grants.extend((role, permission.name) for role in permission.roles)
     return catalogue, with_grants(grants)
 
 

@@ -57,10 +57,10 @@ def binhyen_plugin_info() -> PluginInfo:
 def binhyen_permissions() -> Iterable[Permission]:
     """Declare the permissions the plugin's routes use.
 
-    Called once at start-up. Each :class:`Permission` is named
-    ``resource:action`` and lists in ``roles`` the built-in roles that hold
-    it. A route naming a permission nobody declared stops the app from
-    starting.
+    Called once at start-up. Return :class:`Permission` items, each named
+    ``<plugin name>:action`` and listing in ``roles`` the built-in roles that
+    hold it. A plugin whose route names a permission nobody declared is
+    left out at start-up.
     """
 
 
@@ -87,11 +87,12 @@ def binhyen_web_blueprints() -> Iterable[Blueprint]:
 def binhyen_jobs() -> Iterable[JobDefinition]:
     """Name the background jobs the plugin can be asked to run.
 
-    Called once at start-up. A :class:`JobDefinition` pairs a job name (its
-    plugin's name, a dot, and a verb: ``bulletin.notify``) with a handler
-    ``handler(session, commune, **arguments)`` that runs in a session bound
-    to the commune. Handlers must be idempotent: a job may run again after a
-    crash. Arguments are identifiers and flags, never personal data.
+    Called once at start-up. Return :class:`JobDefinition` items; each pairs
+    a job name (its plugin's name, a dot, and a verb: ``bulletin.announce``)
+    with a handler ``handler(session, commune, **arguments)`` that runs in a
+    session bound to the commune. Handlers must be idempotent: a job may run
+    again after a crash. Arguments are identifiers and flags, never personal
+    data.
     """
 
 
@@ -100,10 +101,10 @@ def binhyen_periodic_jobs() -> Iterable[PeriodicJob]:
     """Schedule jobs to run on a timetable, once per commune that enabled the
     plugin.
 
-    Called once when the scheduler starts. Each :class:`PeriodicJob` names a
-    job from :func:`binhyen_jobs` and either a cron expression, read in UTC
-    (Vietnam is UTC+7: "0 23 * * *" is six in the morning there), or an
-    interval in seconds.
+    Called once when the scheduler starts. Return :class:`PeriodicJob` items,
+    each naming a job from :func:`binhyen_jobs` and either a cron expression,
+    read in UTC (Vietnam is UTC+7: "0 23 * * *" is six in the morning there),
+    or an interval in seconds.
     """
 
 
@@ -137,8 +138,8 @@ def binhyen_on_event(session: Session, commune: Commune, event: Event) -> None:
     tier changed, a person moved).
 
     Called inside the transaction that made the change, with its session:
-    write rows or queue jobs with ``enqueue_job``, do no slow I/O. An
-    exception here undoes the change, so keep reactions small.
+    write rows or queue jobs with ``enqueue_job``, do no slow I/O. Return
+    nothing. An exception here undoes the change, so keep reactions small.
     """
 
 
@@ -146,8 +147,8 @@ def binhyen_on_event(session: Session, commune: Commune, event: Event) -> None:
 def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
     """Add entries to the commune's menu.
 
-    Called when a page of the commune is drawn. Each :class:`MenuItem` names
-    the permission a user needs to see it.
+    Called when a page of the commune is drawn. Return :class:`MenuItem`
+    items, each naming the permission a user needs to see it.
     """
 
 

@@ -83,7 +83,12 @@ class PluginHost:
             "binhyen_plugin_info",
             remove_plugins=[p for p in self.manager.get_plugins() if p is not module],
         )
-        infos = caller()
+        try:
+            infos = caller()
+        except Exception as exc:
+            self.manager.unregister(module)
+            self._fail(name, f"binhyen_plugin_info failed ({exc!r})")
+            return False
         if not infos or not isinstance(infos[0], PluginInfo) or infos[0].name != name:
             self.manager.unregister(module)
             self._fail(
@@ -119,7 +124,7 @@ class PluginHost:
         results = []
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             try:
-                value = impl.function(**kwargs)
+                value = _call(impl, kwargs)
                 if (
                     at_start_up
                     and value is not None
@@ -151,7 +156,7 @@ class PluginHost:
         results = []
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             if impl.plugin_name in enabled:
-                value = impl.function(session=session, **kwargs)
+                value = _call(impl, {"session": session, **kwargs})
                 if value is not None:
                     results.append((impl.plugin_name, value))
         return results
@@ -187,6 +192,12 @@ class PluginHost:
     def forget_enabled(self) -> None:
         if has_request_context():
             g.pop("binhyen_enabled_plugins", None)
+
+
+def _call(impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> Any:
+    """Call one implementation with the arguments it names. As with pluggy's
+    own calls, an implementation may leave out arguments it does not use."""
+    return impl.function(**{name: kwargs[name] for name in impl.argnames})
 
 
 def build_host() -> PluginHost:

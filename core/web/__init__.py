@@ -21,6 +21,7 @@ from flask import (
 
 from core.access.policy import public, requires, roles_in_commune, signed_in
 from core.access.roles import ROLES
+from core.audit.trail import record
 from core.db import request_session
 from core.errors import TooManyRequests
 from core.identity import authn, service
@@ -39,7 +40,14 @@ bp = Blueprint(
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"csrf_token": authn.csrf_token, "principal": authn.current_principal()}
+    return {
+        "csrf_token": authn.csrf_token,
+        "principal": authn.current_principal(),
+        "sso_providers": sorted(
+            current_app.extensions.get("binhyen.oidc", {}).values(),
+            key=lambda p: p.name,
+        ),
+    }
 
 
 @bp.get("/")
@@ -73,11 +81,23 @@ def sign_in() -> Any:
             )
         except service.SignInRefused as refused:
             error, status = refused.message, 401
+            record(db, "sign_in.refused", details={"via": "password"}, platform=True)
+            db.commit()
         except TooManyRequests as throttled:
             # Keep its Retry-After, so a client knows when to try again.
             error, status, headers = throttled.detail, 429, throttled.headers
+            record(db, "sign_in.throttled", details={"via": "password"}, platform=True)
+            db.commit()
         else:
             authn.start_browser_session(db, user)
+            record(
+                db,
+                "sign_in",
+                object_type="user",
+                object_id=user.id,
+                details={"via": "password"},
+                platform=True,
+            )
             db.commit()
             logger.info("signed in: account %s", user.id)
             return redirect(url_for("web.home"))

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.toolkit import NotFound, enqueue_job, plugin_settings, staff_of, utcnow
@@ -54,7 +54,11 @@ def announce(session: Session, commune: Any, notice_id: str) -> None:
     )
     for user_id in members - have:
         session.add(Receipt(notice_id=notice.id, user_id=user_id))
-    notice.announced_at = utcnow()
+    # A bulk UPDATE leaves the version alone: delivery is not an edit, and
+    # must not make stale the ETag its author was just given.
+    session.execute(
+        update(Notice).where(Notice.id == notice.id).values(announced_at=utcnow())
+    )
     logger.info("notice %s delivered to %d inboxes", notice.id, len(members - have))
 
 

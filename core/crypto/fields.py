@@ -1,0 +1,189 @@
+"""Encrypted columns and blind indexes, in one line per field.
+
+``mapped_column(EncryptedText())`` makes a column encrypted: the attribute
+holds plain text in Python and ciphertext in the database. Values are sealed
+during the flush of a session bound to a commune, with that commune's data
+key, and a plain string that reached the database unsealed is refused, so
+nothing is ever written in clear by mistake (bulk UPDATE statements, which
+skip the flush, are refused for encrypted columns).
+
+``EncryptedText(index="national_id_index", normalize=digits)`` also keeps a
+keyed blind index (HMAC-SHA256 under a key derived from the commune's data
+key) in the named column, for exact look-ups: see :func:`blind_index`.
+
+Column types get no context from SQLAlchemy, so the app's keyring is held
+here, set once by the app factory (:func:`install_keyring`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Text, event
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.types import TypeDecorator
+
+from core.crypto.keyring import NONCE_BYTES, KeyError_, Keyring
+from tenants.isolation import current_tenant, is_tenant_owned
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "enc1:"
+_keyring: Keyring | None = None
+
+
+def install_keyring(keyring: Keyring) -> None:
+    global _keyring
+    _keyring = keyring
+
+
+def active_keyring() -> Keyring:
+    if _keyring is None:
+        raise RuntimeError("no keyring: create the app (core.app.create_app) first")
+    return _keyring
+
+
+class Sealed(str):
+    """Plain text that also carries its ciphertext, ready for the database."""
+
+    ciphertext: str
+
+    def __new__(cls, plain: str, ciphertext: str) -> Sealed:
+        sealed = super().__new__(cls, plain)
+        sealed.ciphertext = ciphertext
+        return sealed
+
+
+class UnreadableError(RuntimeError):
+    """An encrypted value whose commune key is gone (crypto-shredded)."""
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text stored as AES-GCM ciphertext under the commune's data key."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(
+        self, index: str | None = None, normalize: Callable[[str], str] | None = None
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.normalize = normalize
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return value.ciphertext
+        raise ValueError(
+            "an encrypted column can only be written through the ORM unit of work "
+            "(session.add / attribute changes) of a session bound to a commune"
+        )
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return open_value(value)
+
+
+def _encrypted_attributes(cls: type) -> list[tuple[str, EncryptedText]]:
+    found: list[tuple[str, EncryptedText]] | None = getattr(
+        cls, "__binhyen_encrypted__", None
+    )
+    if found is None:
+        from sqlalchemy import inspect
+
+        found = []
+        attributes: Any = inspect(cls).column_attrs
+        for attribute in attributes:
+            column_type = attribute.columns[0].type
+            if isinstance(column_type, EncryptedText):
+                found.append((attribute.key, column_type))
+        cls.__binhyen_encrypted__ = found  # type: ignore[attr-defined]
+    return list(found)
+
+
+def seal(session: Session, plain: str) -> Sealed:
+    """Encrypt ``plain`` with the data key of the session's commune."""
+    tenant = current_tenant(session)
+    if tenant is None:
+        raise RuntimeError("encrypting needs a session bound to a commune")
+    key = active_keyring().get(session, tenant)
+    nonce = os.urandom(NONCE_BYTES)
+    body = key.cipher.encrypt(nonce, plain.encode(), tenant.bytes)
+    text = PREFIX + base64.b64encode(tenant.bytes + nonce + body).decode()
+    return Sealed(plain, text)
+
+
+def open_value(text: str) -> str:
+    """Decrypt a stored value; raises :class:`UnreadableError` once shredded."""
+    if not text.startswith(PREFIX):
+        raise UnreadableError("an encrypted column holds a value that is not sealed")
+    raw = base64.b64decode(text[len(PREFIX) :])
+    commune = uuid.UUID(bytes=raw[:16])
+    nonce, body = raw[16 : 16 + NONCE_BYTES], raw[16 + NONCE_BYTES :]
+    key = active_keyring().cached(commune)
+    if key is None:
+        raise UnreadableError(
+            "this commune's data key is not loaded or was destroyed; the field "
+            "cannot be read"
+        )
+    return Sealed(key.cipher.decrypt(nonce, body, commune.bytes).decode(), text)
+
+
+def blind_index(
+    session: Session, value: str, normalize: Callable[[str], str] | None = None
+) -> str:
+    """The keyed index of ``value`` in the session's commune, for look-ups."""
+    tenant = current_tenant(session)
+    if tenant is None:
+        raise RuntimeError("a blind index needs a session bound to a commune")
+    key = active_keyring().get(session, tenant)
+    text = normalize(value) if normalize else value
+    return hmac.new(key.blind, text.encode(), hashlib.sha256).hexdigest()
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        if not is_tenant_owned(type(obj)):
+            continue
+        for name, column_type in _encrypted_attributes(type(obj)):
+            value = getattr(obj, name)
+            if value is None or isinstance(value, Sealed):
+                continue
+            setattr(obj, name, seal(session, value))
+            if column_type.index:
+                setattr(
+                    obj,
+                    column_type.index,
+                    blind_index(session, value, column_type.normalize),
+                )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _load_key_for_reading(state: ORMExecuteState) -> None:
+    # Unwrap the commune's key before rows with encrypted columns come back,
+    # since the column type cannot reach the database itself.
+    tenant = current_tenant(state.session)
+    if tenant is None or _keyring is None or _keyring.cached(tenant) is not None:
+        return
+    if any(
+        _encrypted_attributes(m.class_)
+        for m in state.all_mappers
+        if is_tenant_owned(m.class_)
+    ):
+        try:
+            _keyring.get(state.session, tenant, create=False)
+        except KeyError_:
+            # Nothing encrypted can exist without a key; a destroyed one
+            # leaves values unreadable, which open_value reports.
+            logger.debug("no usable data key for the commune being read")

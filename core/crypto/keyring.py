@@ -1,0 +1,209 @@
+"""Master keys, per-commune data keys, and the cache that serves them.
+
+A master key is 32 random bytes given base64-encoded in BINHYEN_MASTER_KEY
+(the embedded default generates one in the instance folder). Older master
+keys listed in BINHYEN_OLD_MASTER_KEYS still unwrap, so ``binhyen keys
+rotate`` can re-wrap every data key under the new one while the app runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.crypto.models import CommuneKey, PlatformKey
+from core.db import utcnow
+
+logger = logging.getLogger(__name__)
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+
+class KeyError_(LookupError):
+    """A commune's data key is missing or destroyed: its fields are unreadable."""
+
+
+class MasterKeyError(ValueError):
+    """A master key is not 32 bytes of base64; the message says which."""
+
+
+def parse_master_key(text: str, name: str = "BINHYEN_MASTER_KEY") -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except ValueError as exc:
+        raise MasterKeyError(f"{name} is not base64") from exc
+    if len(raw) != KEY_BYTES:
+        raise MasterKeyError(f"{name} must decode to {KEY_BYTES} bytes, not {len(raw)}")
+    return raw
+
+
+def new_master_key() -> str:
+    """A fresh master key, base64-encoded, for an operator to store safely."""
+    return base64.b64encode(os.urandom(KEY_BYTES)).decode()
+
+
+def fingerprint(master: bytes) -> str:
+    return hashlib.sha256(b"binhyen-master:" + master).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """A commune's unwrapped data key and the keys derived from it."""
+
+    commune_id: uuid.UUID
+    cipher: AESGCM
+    blind: bytes  # HMAC key of the commune's blind indexes
+
+
+def _derive(key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(
+        key
+    )
+
+
+class Keyring:
+    """Wraps and unwraps data keys; caches unwrapped ones for this process."""
+
+    def __init__(self, master: bytes, old_masters: tuple[bytes, ...] = ()) -> None:
+        self.master = master
+        self.masters = {fingerprint(m): m for m in (master, *old_masters)}
+        self._cache: dict[uuid.UUID, DataKey] = {}
+        self._platform: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def _wrap(self, data_key: bytes, owner: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + AESGCM(self.master).encrypt(nonce, data_key, owner)
+
+    def _unwrap(self, wrapped: bytes | None, master_id: str, owner: bytes) -> bytes:
+        master = self.masters.get(master_id)
+        if master is None:
+            raise KeyError_(
+                "the master key that wrapped this key is not configured; add it "
+                "to BINHYEN_OLD_MASTER_KEYS"
+            )
+        assert wrapped is not None
+        nonce, body = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
+        return AESGCM(master).decrypt(nonce, body, owner)
+
+    def create(self, session: Session, commune_id: uuid.UUID) -> None:
+        """Give a new commune its data key (called when it is onboarded)."""
+        session.add(
+            CommuneKey(
+                commune_id=commune_id,
+                wrapped=self._wrap(
+                    AESGCM.generate_key(bit_length=256), commune_id.bytes
+                ),
+                master_id=fingerprint(self.master),
+            )
+        )
+        session.flush()
+
+    def get(
+        self, session: Session, commune_id: uuid.UUID, create: bool = True
+    ) -> DataKey:
+        """The commune's data key, unwrapping it on first use (and making it,
+        when ``create``, for a commune that has none yet)."""
+        cached = self._cache.get(commune_id)
+        if cached is not None:
+            return cached
+        record = session.get(CommuneKey, commune_id)
+        if record is None:
+            if not create:
+                raise KeyError_("this commune has no data key yet")
+            self.create(session, commune_id)
+            record = session.get(CommuneKey, commune_id)
+        assert record is not None
+        if record.wrapped is None:
+            raise KeyError_(
+                "this commune's data key was destroyed; its encrypted fields "
+                "cannot be read"
+            )
+        raw = self._unwrap(record.wrapped, record.master_id, commune_id.bytes)
+        key = DataKey(commune_id, AESGCM(raw), _derive(raw, b"binhyen blind index"))
+        with self._lock:
+            self._cache[commune_id] = key
+        return key
+
+    def cached(self, commune_id: uuid.UUID) -> DataKey | None:
+        return self._cache.get(commune_id)
+
+    def forget(self, commune_id: uuid.UUID | None = None) -> None:
+        with self._lock:
+            if commune_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(commune_id, None)
+
+    def rotate(self, session: Session) -> int:
+        """Re-wrap every data key under the current master key; returns how many.
+
+        Rows are re-wrapped one by one and each is readable under either
+        master key at every moment, so the app keeps serving meanwhile.
+        """
+        current = fingerprint(self.master)
+        changed = 0
+        for record in session.scalars(
+            select(CommuneKey).where(
+                CommuneKey.master_id != current, CommuneKey.wrapped.is_not(None)
+            )
+        ):
+            owner = record.commune_id.bytes
+            raw = self._unwrap(record.wrapped, record.master_id, owner)
+            record.wrapped = self._wrap(raw, owner)
+            record.master_id = current
+            record.rotated_at = utcnow()
+            changed += 1
+        for platform in session.scalars(
+            select(PlatformKey).where(PlatformKey.master_id != current)
+        ):
+            owner = platform.name.encode()
+            raw = self._unwrap(platform.wrapped, platform.master_id, owner)
+            platform.wrapped = self._wrap(raw, owner)
+            platform.master_id = current
+            platform.rotated_at = utcnow()
+            changed += 1
+        session.flush()
+        return changed
+
+    def platform_key(self, session: Session, name: str) -> bytes:
+        """A platform key by name (made on first use), e.g. "identity index"."""
+        cached = self._platform.get(name)
+        if cached is not None:
+            return cached
+        record = session.get(PlatformKey, name)
+        if record is None:
+            record = PlatformKey(
+                name=name,
+                master_id=fingerprint(self.master),
+                wrapped=self._wrap(os.urandom(KEY_BYTES), name.encode()),
+            )
+            session.add(record)
+            session.flush()
+        raw = self._unwrap(record.wrapped, record.master_id, name.encode())
+        self._platform[name] = raw
+        return raw
+
+    def destroy(self, session: Session, commune_id: uuid.UUID) -> None:
+        """Crypto-shred a commune: its data key is gone for good."""
+        record = session.get(CommuneKey, commune_id)
+        if record is None:
+            record = CommuneKey(commune_id=commune_id, master_id="-")
+            session.add(record)
+        record.wrapped = None
+        record.destroyed_at = utcnow()
+        session.flush()
+        self.forget(commune_id)
+        logger.warning("data key of commune %s destroyed", commune_id)

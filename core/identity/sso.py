@@ -1,0 +1,190 @@
+"""Single sign-on with OpenID Connect: VNeID, a ministry identity provider,
+or any other, each configured by BINHYEN_OIDC_<NAME>_* variables.
+
+The authorization code flow with PKCE, state and nonce, through authlib.
+The provider is found by discovery from its issuer; the id_token's
+signature, issuer, audience, expiry and nonce are checked. Sign-on only
+links to an account an admin provisioned with the same identifier
+(``binhyen users link``): an unknown identity is refused, with a page that
+says what to do, and the refusal is audited. Identifiers are kept only as
+keyed hashes, since for VNeID they are personal identification numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from typing import Any
+
+from authlib.integrations.flask_client import OAuth
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access.policy import public
+from core.audit.trail import record
+from core.config import OidcProvider
+from core.crypto.fields import active_keyring
+from core.db import request_session
+from core.errors import Invalid, field_error
+from core.identity import authn
+from core.identity.models import ExternalIdentity, User
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("sso", __name__, template_folder="templates")
+
+PERSONAL_NUMBER = re.compile(r"^\d{12}$")
+LEEWAY_SECONDS = 60
+
+
+def init_app(app: Flask) -> None:
+    """Register every configured provider with authlib, and the routes."""
+    oauth = OAuth(app)
+    providers: dict[str, OidcProvider] = app.config["BINHYEN_SETTINGS"].oidc_providers
+    for provider in providers.values():
+        oauth.register(
+            name=provider.name,
+            client_id=provider.client_id,
+            client_secret=provider.client_secret or None,
+            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
+            client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"},
+        )
+    app.extensions["binhyen.oauth"] = oauth
+    app.extensions["binhyen.oidc"] = providers
+    app.register_blueprint(bp)
+
+
+def providers() -> dict[str, OidcProvider]:
+    found: dict[str, OidcProvider] = current_app.extensions.get("binhyen.oidc", {})
+    return found
+
+
+def identity_hash(db: Session, provider: str, value: str) -> str:
+    """The keyed hash an identity is stored and found by. Its key is a
+    platform key wrapped by the master key, so it survives key rotation."""
+    key = active_keyring().platform_key(db, "identity index")
+    return hmac.new(key, f"{provider}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_identifier(provider: OidcProvider, value: str) -> str:
+    value = value.strip()
+    if provider.profile == "vneid" and not PERSONAL_NUMBER.match(value):
+        raise Invalid(
+            "A VNeID identifier is the 12-digit personal identification number.",
+            errors=[field_error("subject", "Twelve digits.")],
+        )
+    if not value:
+        raise Invalid("Give the identifier.", errors=[field_error("subject", "Empty.")])
+    return value
+
+
+def link(db: Session, user: User, provider_name: str, value: str) -> ExternalIdentity:
+    """Let ``user`` sign in through ``provider_name`` with identifier ``value``."""
+    provider = providers().get(provider_name)
+    if provider is None:
+        configured = ", ".join(sorted(providers())) or "none"
+        raise Invalid(
+            f"No sign-on provider is named {provider_name!r} (configured: "
+            f"{configured}).",
+            errors=[field_error("provider", "Not configured.")],
+        )
+    subject = identity_hash(db, provider.name, check_identifier(provider, value))
+    existing = db.scalars(
+        select(ExternalIdentity).where(
+            ExternalIdentity.provider == provider.name,
+            ExternalIdentity.subject_hash == subject,
+        )
+    ).first()
+    if existing is not None:
+        existing.user_id = user.id
+        return existing
+    identity = ExternalIdentity(
+        provider=provider.name, subject_hash=subject, user_id=user.id
+    )
+    db.add(identity)
+    db.flush()
+    return identity
+
+
+def _refuse(reason: str, status: int) -> Any:
+    db = request_session()
+    record(
+        db, "sign_in.refused", details={"via": "sso", "reason": reason}, platform=True
+    )
+    db.commit()
+    return render_template("sso_refused.html", reason=reason), status
+
+
+@bp.get("/login/sso/<provider>")
+@public("starts single sign-on with a configured provider")
+def start(provider: str) -> Any:
+    if provider not in providers():
+        abort(404)
+    client = current_app.extensions["binhyen.oauth"].create_client(provider)
+    callback = url_for("sso.callback", provider=provider, _external=True)
+    return client.authorize_redirect(callback, nonce=secrets.token_urlsafe(24))
+
+
+@bp.get("/login/sso/<provider>/callback")
+@public("the provider sends the browser back here")
+def callback(provider: str) -> Any:
+    config = providers().get(provider)
+    if config is None:
+        abort(404)
+    client = current_app.extensions["binhyen.oauth"].create_client(provider)
+    try:
+        token = client.authorize_access_token(
+            claims_options={
+                "iss": {"essential": True, "values": [config.issuer]},
+                "aud": {"essential": True, "values": [config.client_id]},
+                "exp": {"essential": True},
+            },
+            leeway=LEEWAY_SECONDS,
+        )
+    except Exception as exc:
+        # Bad signature, wrong issuer or audience, expiry, a replayed or
+        # missing state: all end here, named in the log but not to the user.
+        logger.info("single sign-on refused: %s", type(exc).__name__)
+        return _refuse("invalid_response", 401)
+    claims = token.get("userinfo")
+    value = str(claims.get(config.claim, "")) if claims else ""
+    if not value:
+        return _refuse("missing_claim", 401)
+
+    db = request_session()
+    identity = db.scalars(
+        select(ExternalIdentity).where(
+            ExternalIdentity.provider == provider,
+            ExternalIdentity.subject_hash == identity_hash(db, provider, value),
+        )
+    ).first()
+    user = db.get(User, identity.user_id) if identity else None
+    if user is None or not user.is_active:
+        return _refuse("unknown_identity", 403)
+
+    session.pop("sso_state", None)
+    authn.start_browser_session(db, user)
+    record(
+        db,
+        "sign_in",
+        object_type="user",
+        object_id=user.id,
+        details={"via": f"sso:{provider}"},
+        platform=True,
+    )
+    db.commit()
+    logger.info("signed in through %s: account %s", provider, user.id)
+    return redirect(url_for("web.home"))
