@@ -16,6 +16,7 @@ from core.api.conditional import (
     etag_headers,
 )
 from core.api.pagination import PAGINATION, page_of
+from core.crypto.fields import EncryptedText, blind_index
 from core.db import Base, Timestamped, UtcDateTime, new_id, request_session, utcnow
 from core.errors import (
     Conflict,
@@ -44,6 +45,7 @@ __all__ = [
     "PAGINATION",
     "Base",
     "Conflict",
+    "EncryptedText",
     "Event",
     "Forbidden",
     "Invalid",
@@ -59,6 +61,7 @@ __all__ = [
     "TimelineEntry",
     "Timestamped",
     "UtcDateTime",
+    "blind_index",
     "check_if_match",
     "enqueue_job",
     "etag_headers",

@@ -31,7 +31,9 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
 
 from core.crypto.keyring import NONCE_BYTES, KeyError_, Keyring
+from core.db import new_id
 from tenants.isolation import current_tenant, is_tenant_owned
+from tenants.models import Commune
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +155,13 @@ def blind_index(
 
 @event.listens_for(Session, "before_flush")
 def _seal_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    if _keyring is not None:
+        for obj in list(session.new):
+            if isinstance(obj, Commune):
+                # Every commune gets its data key in the transaction that
+                # onboards it.
+                obj.id = obj.id or new_id()
+                _keyring.create(session, obj.id, obj)
     for obj in list(session.new) + list(session.dirty):
         if not is_tenant_owned(type(obj)):
             continue

@@ -15,11 +15,12 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.crypto.models import CommuneKey, PlatformKey
@@ -98,18 +99,22 @@ class Keyring:
         nonce, body = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:]
         return AESGCM(master).decrypt(nonce, body, owner)
 
-    def create(self, session: Session, commune_id: uuid.UUID) -> None:
-        """Give a new commune its data key (called when it is onboarded)."""
-        session.add(
-            CommuneKey(
-                commune_id=commune_id,
-                wrapped=self._wrap(
-                    AESGCM.generate_key(bit_length=256), commune_id.bytes
-                ),
-                master_id=fingerprint(self.master),
-            )
+    def create(
+        self, session: Session, commune_id: uuid.UUID, commune: Any = None
+    ) -> CommuneKey:
+        """Give a new commune its data key, in the session's transaction.
+
+        Added, not flushed: this runs inside flushes (see core.crypto.fields),
+        and the key only becomes usable once that transaction commits.
+        """
+        record = CommuneKey(
+            commune_id=commune_id,
+            commune=commune,
+            wrapped=self._wrap(AESGCM.generate_key(bit_length=256), commune_id.bytes),
+            master_id=fingerprint(self.master),
         )
-        session.flush()
+        session.add(record)
+        return record
 
     def get(
         self, session: Session, commune_id: uuid.UUID, create: bool = True
@@ -119,13 +124,17 @@ class Keyring:
         cached = self._cache.get(commune_id)
         if cached is not None:
             return cached
-        record = session.get(CommuneKey, commune_id)
+        pending: dict[uuid.UUID, CommuneKey] = session.info.setdefault(
+            "binhyen.new_keys", {}
+        )
+        record = pending.get(commune_id) or session.get(CommuneKey, commune_id)
         if record is None:
             if not create:
                 raise KeyError_("this commune has no data key yet")
-            self.create(session, commune_id)
-            record = session.get(CommuneKey, commune_id)
-        assert record is not None
+            # A commune onboarded before encryption existed: make its key now.
+            # It is cached only after the commit, so a rolled-back key is
+            # never used for anything that was kept.
+            record = pending[commune_id] = self.create(session, commune_id)
         if record.wrapped is None:
             raise KeyError_(
                 "this commune's data key was destroyed; its encrypted fields "
@@ -133,8 +142,9 @@ class Keyring:
             )
         raw = self._unwrap(record.wrapped, record.master_id, commune_id.bytes)
         key = DataKey(commune_id, AESGCM(raw), _derive(raw, b"binhyen blind index"))
-        with self._lock:
-            self._cache[commune_id] = key
+        if commune_id not in pending:
+            with self._lock:
+                self._cache[commune_id] = key
         return key
 
     def cached(self, commune_id: uuid.UUID) -> DataKey | None:
@@ -207,3 +217,13 @@ class Keyring:
         session.flush()
         self.forget(commune_id)
         logger.warning("data key of commune %s destroyed", commune_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _keys_committed(session: Session) -> None:
+    session.info.pop("binhyen.new_keys", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keys_rolled_back(session: Session) -> None:
+    session.info.pop("binhyen.new_keys", None)

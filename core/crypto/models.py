@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UtcDateTime, utcnow
+from tenants.models import Commune
 
 
 class CommuneKey(Base):
@@ -27,6 +28,9 @@ class CommuneKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     destroyed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    # Lets the unit of work insert the commune before its key.
+    commune: Mapped[Commune] = relationship()
 
 
 class PlatformKey(Base):

@@ -5,10 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.toolkit import Base, TenantOwned, Timestamped, UtcDateTime, new_id
+from core.toolkit import (
+    Base,
+    EncryptedText,
+    TenantOwned,
+    Timestamped,
+    UtcDateTime,
+    new_id,
+)
 
 
 class Notice(TenantOwned, Timestamped, Base):
@@ -18,7 +25,8 @@ class Notice(TenantOwned, Timestamped, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
+    # Free text written by staff may name people: encrypted at rest.
+    body: Mapped[str] = mapped_column(EncryptedText(), default="")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     # The person file a notice concerns, if any; shown on that person's
     # timeline. Plain id: the people table belongs to case management.
