@@ -124,6 +124,7 @@ def _init_stores(app: Flask, settings: Settings, database: db_module.Database) -
 def _register_blueprints(app: Flask, api: Any) -> None:
     from core.access.api import blp as members_api
     from core.audit.api import blp as audit_api
+    from core.breakglass.api import blp as break_glass_api
     from core.hamlets.api import blp as hamlets_api
     from core.health import bp as health
     from core.identity.api import blp as identity_api
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         plugins_api,
         jobs_api,
         audit_api,
+        break_glass_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.access import models as access_models
 from core.audit import models as audit_models
+from core.breakglass import models as breakglass_models
 from core.crypto import models as crypto_models
 from core.db import Base
 from core.hamlets import models as hamlet_models
@@ -25,6 +26,7 @@ MODEL_MODULES = (
     plugin_models,
     audit_models,
     crypto_models,
+    breakglass_models,
 )
 
 metadata = Base.metadata

@@ -8,6 +8,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
+from core.crypto.fields import EncryptedText
 from core.db import UtcDateTime, make_engine
 from core.models import metadata
 from tenants.rls import protect_all
@@ -20,6 +21,8 @@ def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
     import application code that may later change or move."""
     if kind == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"  # ciphertext, as text
     return False
 
 

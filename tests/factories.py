@@ -21,6 +21,7 @@ from core.access.models import Membership, MembershipHamlet
 from core.access.policy import permissions_in_commune, permissions_in_region
 from core.audit import trail
 from core.audit.models import AuditEvent, AuditHead
+from core.breakglass.models import AccessGrant
 from core.db import Database
 from core.errors import NotFound
 from core.hamlets import service as hamlet_service
@@ -197,6 +198,17 @@ def _audit_head(db: Session, place: Commune) -> AuditHead:
     return db.scalars(select(AuditHead)).one()
 
 
+def access_grant(db: Session, place: Commune) -> AccessGrant:
+    """A break-glass request, written directly (no notice job is queued)."""
+    row = AccessGrant(
+        requester_id=uuid.uuid4(), requester_name="outsider",
+        subject_id=uuid.uuid4(), reason="Cần đối chiếu hồ sơ chuyển đến", hours=4,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -207,6 +219,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Receipt: _receipt,
     AuditEvent: audit_link,
     AuditHead: _audit_head,
+    AccessGrant: access_grant,
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -217,6 +230,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "job_id": lambda db, place: job(db).id,
     "notice_id": lambda db, place: notice(db).id,
     "plugin": lambda db, place: "bulletin",
+    "grant_id": lambda db, place: access_grant(db, place).id,
 }
 
 

@@ -67,4 +67,6 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("jobs:read", "See a commune's background jobs and failures."),
     Permission("jobs:manage", "Run a failed background job again."),
     Permission("audit:read", "Read the commune's audit trail."),
+    Permission("access:request", "Ask for time-limited access to one file."),
+    Permission("access:approve", "Decide on requests for the commune's files."),
 )

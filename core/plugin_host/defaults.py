@@ -9,9 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.access.permissions import CORE_PERMISSIONS, Permission
+from core.plugin_host.contributions import JobDefinition
 from core.plugin_host.hookspecs import hookimpl
 
 
 @hookimpl
 def binhyen_permissions() -> Iterable[Permission]:
     return CORE_PERMISSIONS
+
+
+@hookimpl
+def binhyen_jobs() -> Iterable[JobDefinition]:
+    from core.breakglass.service import notify
+
+    return (JobDefinition("core.break_glass_notice", notify),)

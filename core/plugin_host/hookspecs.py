@@ -144,6 +144,20 @@ def binhyen_on_event(session: Session, commune: Commune, event: Event) -> None:
 
 
 @hookspec
+def binhyen_notify(
+    session: Session, commune: Commune, topic: str, title: str, text: str
+) -> None:
+    """Deliver a message to the commune's staff through the plugin's channel.
+
+    Called from a background job, with a session bound to the commune, when
+    core has something to tell the commune (``topic`` such as
+    ``break_glass.request``). ``title`` and ``text`` are Vietnamese and hold
+    no personal data. Return nothing; queue slow delivery with
+    ``enqueue_job`` rather than sending here.
+    """
+
+
+@hookspec
 def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
     """Add entries to the commune's menu.
 

@@ -139,6 +139,14 @@ def binhyen_on_event(session: Session, commune: Any, event: Event) -> None:
 
 
 @hookimpl
+def binhyen_notify(
+    session: Session, commune: Any, topic: str, title: str, text: str
+) -> None:
+    # Core's messages to staff become pinned notices in every inbox.
+    service.post(session, {"title": title, "body": text, "pinned": True}, None)
+
+
+@hookimpl
 def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
     return (MenuItem("Bảng tin", "Bulletin", "bulletin_web.index", "bulletin:read"),)
 
