@@ -599,6 +599,7 @@ def jobs_group() -> None:
 @_fail_on_problem
 def jobs_failed(commune: str | None, as_json: bool) -> None:
     """List jobs that ran out of attempts."""
+    from core.audit.trail import note_cross_commune
     from core.jobs import service as job_service
     from tenants.isolation import each_commune
 
@@ -616,6 +617,7 @@ def jobs_failed(commune: str | None, as_json: bool) -> None:
             for job in db.scalars(job_service.list_query("failed"))
         ]
 
+    note_cross_commune(get_database(), "list failed jobs")
     sweep = each_commune(
         get_database(), "list failed jobs", failed_in, include_suspended=True
     )

@@ -16,7 +16,7 @@ from core.audit.models import (
     PlatformAuditEvent,
     PlatformAuditHead,
 )
-from core.audit.trail import Break, verify_rows
+from core.audit.trail import Break, note_cross_commune, verify_rows
 from core.db import Database
 from tenants.isolation import bind_tenant
 from tenants.models import Commune
@@ -86,6 +86,7 @@ def verify_platform(session: Session) -> ChainReport:
 def verify_all(database: Database, only: str | None = None) -> list[ChainReport]:
     """Every chain (or one commune's), one commune at a time."""
     reports = []
+    note_cross_commune(database, "audit verification")
     with database.session() as session:
         communes = session.scalars(select(Commune).order_by(Commune.code)).all()
         if only is None:

@@ -33,7 +33,7 @@ from core.audit.models import (
     PlatformAuditEvent,
     PlatformAuditHead,
 )
-from core.db import utcnow
+from core.db import Database, utcnow
 from tenants.isolation import current_tenant, is_tenant_owned
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,13 @@ def record(
             commune_id,
         )
     )
+
+
+def note_cross_commune(database: Database, reason: str) -> None:
+    """Record, in the platform chain, work about to walk several communes."""
+    with database.session() as session:
+        record(session, "cross_commune", details={"reason": reason}, platform=True)
+        session.commit()
 
 
 def _capture_changes(session: Session) -> None:

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from core.access.policy import hamlet_scope, requires, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
 from core.api.pagination import PAGINATION, page_of
+from core.audit.trail import record
 from core.db import request_session
 from core.errors import NotFound
 from core.hamlets import service
@@ -44,6 +45,10 @@ class Hamlets(MethodView):
         """List the commune's hamlets (only your own, for a hamlet team)."""
         db = request_session()
         scope = hamlet_scope(db, signed_in(), g.commune)
+        if args.get("q"):
+            # Searches are audited; what was searched for is not kept.
+            record(db, "search", object_type="hamlets", fields=["name"])
+            db.commit()
         query = service.list_query(
             db, kind=args.get("kind"), q=args.get("q"), only=scope
         )

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.audit.trail import note_cross_commune
 from core.db import Database, utcnow
 from core.errors import Invalid, field_error
 from core.jobs.models import Job, JobStatus
@@ -223,6 +224,7 @@ def sweep(database: Database, dispatcher: Dispatcher) -> int:
         session.commit()
         return due
 
+    note_cross_commune(database, "job outbox sweep")
     handed = 0
     for due in each_commune(
         database, "job outbox sweep", due_in, include_suspended=True

@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.audit.trail import note_cross_commune
 from core.db import get_database
 from core.jobs import runner
 from core.jobs.outbox import QUEUE_NAME, JobRegistry, enqueue_job, sweep
@@ -61,6 +62,7 @@ def fan_out_in(app: Flask, job_name: str) -> int:
         session.commit()
         return 1
 
+    note_cross_commune(get_database(app), f"periodic {job_name}")
     queued = sum(
         each_commune(get_database(app), f"periodic {job_name}", queue_if_enabled)
     )
