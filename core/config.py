@@ -206,7 +206,9 @@ def _oidc_providers(env: Mapping[str, str]) -> dict[str, OidcProvider]:
             )
         providers[name] = OidcProvider(
             name=name,
-            issuer=fields["ISSUER"].rstrip("/"),
+            # Kept exactly as given: the id_token's "iss" must equal it, and
+            # some issuers (Auth0's) end in "/".
+            issuer=fields["ISSUER"],
             client_id=fields["CLIENT_ID"],
             client_secret=fields.get("CLIENT_SECRET", ""),
             profile=profile,

@@ -160,7 +160,7 @@ def notify(db: Session, commune: Commune, grant_id: str) -> None:
         topic="break_glass.request",
         title="Yêu cầu truy cập khẩn cấp một hồ sơ",
         text=(
-            f"{grant.requester_name} đề nghị được xem một hồ sơ trong "
+            "Một cán bộ ngoài xã đề nghị được xem một hồ sơ trong "
             f"{grant.hours} giờ. Trưởng Công an xã xem lý do và quyết định."
         ),
     )

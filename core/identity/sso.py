@@ -27,7 +27,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    session,
+    request,
     url_for,
 )
 from sqlalchemy import select
@@ -48,6 +48,9 @@ bp = Blueprint("sso", __name__, template_folder="templates")
 
 PERSONAL_NUMBER = re.compile(r"^\d{12}$")
 LEEWAY_SECONDS = 60
+# How long to wait for each answer of a provider (discovery, keys, tokens):
+# without a limit, a provider that stalls would hold a worker for good.
+PROVIDER_TIMEOUT_SECONDS = 10.0
 
 
 def init_app(app: Flask) -> None:
@@ -55,12 +58,18 @@ def init_app(app: Flask) -> None:
     oauth = OAuth(app)
     providers: dict[str, OidcProvider] = app.config["BINHYEN_SETTINGS"].oidc_providers
     for provider in providers.values():
+        # Discovery is below the issuer, less any "/" it ends with.
+        discovery = provider.issuer.rstrip("/") + "/.well-known/openid-configuration"
         oauth.register(
             name=provider.name,
             client_id=provider.client_id,
             client_secret=provider.client_secret or None,
-            server_metadata_url=f"{provider.issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": "openid profile", "code_challenge_method": "S256"},
+            server_metadata_url=discovery,
+            client_kwargs={
+                "scope": "openid profile",
+                "code_challenge_method": "S256",
+                "default_timeout": PROVIDER_TIMEOUT_SECONDS,
+            },
         )
     app.extensions["binhyen.oauth"] = oauth
     app.extensions["binhyen.oidc"] = providers
@@ -119,10 +128,13 @@ def link(db: Session, user: User, provider_name: str, value: str) -> ExternalIde
     return identity
 
 
-def _refuse(reason: str, status: int) -> Any:
+def _refuse(provider: str, reason: str, status: int) -> Any:
     db = request_session()
     record(
-        db, "sign_in.refused", details={"via": "sso", "reason": reason}, platform=True
+        db,
+        "sign_in.refused",
+        details={"via": f"sso:{provider}", "reason": reason},
+        platform=True,
     )
     db.commit()
     return render_template("sso_refused.html", reason=reason), status
@@ -135,7 +147,14 @@ def start(provider: str) -> Any:
         abort(404)
     client = current_app.extensions["binhyen.oauth"].create_client(provider)
     callback = url_for("sso.callback", provider=provider, _external=True)
-    return client.authorize_redirect(callback, nonce=secrets.token_urlsafe(24))
+    try:
+        return client.authorize_redirect(callback, nonce=secrets.token_urlsafe(24))
+    except Exception as exc:
+        # Discovery failed: the provider is down or misconfigured.
+        logger.warning(
+            "single sign-on provider %s unreachable: %s", provider, type(exc).__name__
+        )
+        return _refuse(provider, "provider_unreachable", 503)
 
 
 @bp.get("/login/sso/<provider>/callback")
@@ -145,6 +164,8 @@ def callback(provider: str) -> Any:
     if config is None:
         abort(404)
     client = current_app.extensions["binhyen.oauth"].create_client(provider)
+    if request.args.get("error") == "access_denied":
+        return _refuse(provider, "cancelled", 401)
     try:
         token = client.authorize_access_token(
             claims_options={
@@ -158,11 +179,11 @@ def callback(provider: str) -> Any:
         # Bad signature, wrong issuer or audience, expiry, a replayed or
         # missing state: all end here, named in the log but not to the user.
         logger.info("single sign-on refused: %s", type(exc).__name__)
-        return _refuse("invalid_response", 401)
+        return _refuse(provider, "invalid_response", 401)
     claims = token.get("userinfo")
     value = str(claims.get(config.claim, "")) if claims else ""
     if not value:
-        return _refuse("missing_claim", 401)
+        return _refuse(provider, "missing_claim", 401)
 
     db = request_session()
     identity = db.scalars(
@@ -173,9 +194,8 @@ def callback(provider: str) -> Any:
     ).first()
     user = db.get(User, identity.user_id) if identity else None
     if user is None or not user.is_active:
-        return _refuse("unknown_identity", 403)
+        return _refuse(provider, "unknown_identity", 403)
 
-    session.pop("sso_state", None)
     authn.start_browser_session(db, user)
     record(
         db,

@@ -19,7 +19,13 @@ from flask import (
     url_for,
 )
 
-from core.access.policy import public, requires, roles_in_commune, signed_in
+from core.access.policy import (
+    permissions_in_commune,
+    public,
+    requires,
+    roles_in_commune,
+    signed_in,
+)
 from core.access.roles import ROLES
 from core.audit.trail import record
 from core.db import request_session
@@ -38,9 +44,26 @@ bp = Blueprint(
 )
 
 
+def commune_menu() -> list[dict[str, str]]:
+    """Menu entries of the plugins this commune runs, for permissions held."""
+    commune, principal = g.get("commune"), authn.current_principal()
+    if commune is None or principal is None:
+        return []
+    db = request_session()
+    held = permissions_in_commune(db, principal, commune)
+    host = current_app.extensions["binhyen.plugins"]
+    items = host.flatten(host.call_enabled(db, "binhyen_menu_items", commune=commune))
+    return [
+        {"label": item.label_vi, "url": url_for(item.endpoint, commune=commune.slug)}
+        for _plugin, item in items
+        if item.permission in held
+    ]
+
+
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
     return {
+        "commune_menu": commune_menu,
         "csrf_token": authn.csrf_token,
         "principal": authn.current_principal(),
         "sso_providers": sorted(

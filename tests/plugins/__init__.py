@@ -1,0 +1,1 @@
+"""Tests of the plugins, one package each, mirroring plugins/."""

@@ -1,0 +1,1 @@
+"""Tests of the bulletin, the reference plugin."""
