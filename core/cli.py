@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
@@ -87,6 +87,7 @@ def _actor(db: Any, username: str | None) -> authn.Principal:
     if not username:
         return authn.operator()
     user = identity_service.get_user(db, username)
+    g.audit_actor = user.username  # the audit trail names the account acting
     return authn.Principal(user_id=user.id, username=user.username, via="cli")
 
 
@@ -709,6 +710,10 @@ def audit_verify(commune: str | None, heads_file: str | None) -> None:
     from core.audit import service as audit_service
 
     reports = audit_service.verify_all(get_database(), commune)
+    if commune is not None and not reports:
+        raise click.ClickException(
+            f"No commune has the slug {commune!r}; `binhyen communes list` shows them."
+        )
     broken = False
     for report in reports:
         if report.broken is None:

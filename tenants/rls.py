@@ -102,6 +102,11 @@ def grant_app_role(connection: Connection, role: str, tables: list[Table]) -> No
             connection.execute(
                 text(f"REVOKE UPDATE, DELETE ON {name} FROM {quoted_role}")
             )
+        elif table.info.get("no_delete"):
+            connection.execute(
+                text(f"GRANT SELECT, INSERT, UPDATE ON {name} TO {quoted_role}")
+            )
+            connection.execute(text(f"REVOKE DELETE ON {name} FROM {quoted_role}"))
         else:
             connection.execute(
                 text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {quoted_role}")

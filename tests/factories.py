@@ -201,8 +201,11 @@ def _audit_head(db: Session, place: Commune) -> AuditHead:
 def access_grant(db: Session, place: Commune) -> AccessGrant:
     """A break-glass request, written directly (no notice job is queued)."""
     row = AccessGrant(
-        requester_id=uuid.uuid4(), requester_name="outsider",
-        subject_id=uuid.uuid4(), reason="Cần đối chiếu hồ sơ chuyển đến", hours=4,
+        requester_id=uuid.uuid4(),
+        requester_name="outsider",
+        subject_id=uuid.uuid4(),
+        reason="Cần đối chiếu hồ sơ chuyển đến",
+        hours=4,
     )
     db.add(row)
     db.flush()

@@ -16,6 +16,8 @@ from core.db import Base, UtcDateTime
 from tenants.isolation import TenantOwned
 
 APPEND_ONLY = {"append_only": True}
+# Heads move forward (UPDATE) but are never removed by the application.
+NO_DELETE = {"no_delete": True}
 
 
 class _EventColumns:
@@ -49,6 +51,7 @@ class AuditHead(TenantOwned, Base):
     concurrent writers queue up instead of forking the chain."""
 
     __tablename__ = "audit_heads"
+    __table_args__ = {"info": NO_DELETE}
 
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
@@ -66,6 +69,7 @@ class PlatformAuditEvent(_EventColumns, Base):
 
 class PlatformAuditHead(Base):
     __tablename__ = "platform_audit_head"
+    __table_args__ = {"info": NO_DELETE}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import marshmallow as ma
 
 
@@ -27,5 +29,6 @@ class AuditQuerySchema(ma.Schema):
     object_id = ma.fields.String()
     actor = ma.fields.String(metadata={"description": "Username of the actor"})
     action = ma.fields.String()
-    since = ma.fields.DateTime()
-    until = ma.fields.DateTime()
+    # A time given without a zone is taken as UTC, the zone of ``at``.
+    since = ma.fields.AwareDateTime(default_timezone=UTC)
+    until = ma.fields.AwareDateTime(default_timezone=UTC)

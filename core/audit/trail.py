@@ -78,7 +78,8 @@ def _actor() -> tuple[uuid.UUID | None, str]:
         principal = g.get("principal")
         if principal is not None:
             return principal.user_id, principal.username
-        return None, "anonymous"
+        if not g.get("audit_actor"):
+            return None, "anonymous"
     if has_app_context() and g.get("audit_actor"):
         return None, str(g.audit_actor)
     # Outside requests and jobs: someone at the server's command line.
@@ -186,7 +187,14 @@ def _body(event: Any) -> dict[str, Any]:
         "source": event.source,
         "request_id": event.request_id,
         "details": event.details or {},
-        "commune_id": str(getattr(event, "commune_id", None) or "") or None,
+        # A commune link's hash covers its commune, so a chain cannot be
+        # moved to another commune unnoticed.
+        "commune_id": str(
+            getattr(event, "commune_id", None)
+            or getattr(event, "tenant_id", None)
+            or ""
+        )
+        or None,
     }
 
 
@@ -235,7 +243,11 @@ def _lock_head(session: Session, model: type, key: dict[str, Any]) -> Any:
     # Concurrent first writers must not fork the chain: the head is made
     # with ON CONFLICT DO NOTHING, then everyone queues on its row lock.
     session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return session.scalars(select(model).with_for_update()).one()
+    # populate_existing: a head this session loaded earlier is stale by now;
+    # the locked row, not the copy in the identity map, says where to link.
+    return session.scalars(
+        select(model).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _link(
@@ -265,6 +277,8 @@ def _link(
         )
         if model is PlatformAuditEvent:
             event.commune_id = pending.commune_id
+        else:
+            event.tenant_id = current_tenant(session)
         event.hash = _digest(head.hash, _body(event))
         session.add(event)
         head.seq, head.hash = event.seq, event.hash
@@ -308,8 +322,19 @@ def verify_rows(rows: Iterator[Any], head: Any | None) -> Break | None:
             return Break(row.seq, "its content was changed")
         prev, expected_seq = row.hash, expected_seq + 1
     last = expected_seq - 1
-    if head is not None and (head.seq != last or head.hash != prev):
-        return Break(last + 1, "links after this one were removed (head disagrees)")
+    if head is None:
+        # Every write keeps the head, so links without one lost it to someone.
+        if last == 0:
+            return None
+        return Break(last + 1, "the head is gone: links from here on may be too")
+    if head.seq > last:
+        return Break(
+            last + 1, f"link {last + 1} is missing: the head says {head.seq} links"
+        )
+    if head.seq < last:
+        return Break(head.seq + 1, f"lies beyond the head, which is at {head.seq}")
+    if head.hash != prev:
+        return Break(last, "does not match the head")
     return None
 
 
@@ -321,3 +346,11 @@ def _collect(session: Session, _ctx: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _chain(session: Session) -> None:
     before_commit(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous: Any) -> None:
+    # What a rolled-back transaction noted never happened. (A savepoint's
+    # rollback keeps its events: they cannot be told apart from the rest.)
+    if not previous.nested:
+        session.info.pop(PENDING_KEY, None)

@@ -112,6 +112,7 @@ def sign_in() -> Any:
             record(db, "sign_in.throttled", details={"via": "password"}, platform=True)
             db.commit()
         else:
+            g.audit_actor = user.username  # the sign-in is the account's own act
             authn.start_browser_session(db, user)
             record(
                 db,
