@@ -98,38 +98,35 @@ def permissions_in_region(
     return granted
 
 
-def regions_where(db: Session, principal: Principal, permission: str) -> set[uuid.UUID]:
-    """Regions in which the principal holds ``permission`` through a region role."""
+def _held_in(
+    db: Session, principal: Principal, permission: str, scope: str
+) -> set[uuid.UUID]:
+    """Ids of the regions or communes (``scope`` is the membership column,
+    region_id or commune_id) where a role gives ``permission``, narrowed to a
+    token's own scope and list."""
     found = set()
     for membership in _memberships(db, principal):
-        if (
-            membership.region_id
-            and permission in current_roles()[membership.role].permissions
-        ):
-            found.add(membership.region_id)
-    if principal.token is not None:
-        if permission not in principal.token.permissions:
+        place = getattr(membership, scope)
+        if place and permission in current_roles()[membership.role].permissions:
+            found.add(place)
+    token = principal.token
+    if token is not None:
+        if permission not in token.permissions:
             return set()
-        found &= {principal.token.region_id} if principal.token.region_id else set()
+        found &= {getattr(token, scope)} if getattr(token, scope) else set()
     return found
+
+
+def regions_where(db: Session, principal: Principal, permission: str) -> set[uuid.UUID]:
+    """Regions in which the principal holds ``permission`` through a region role."""
+    return _held_in(db, principal, permission, "region_id")
 
 
 def communes_where(
     db: Session, principal: Principal, permission: str
 ) -> set[uuid.UUID]:
     """Communes in which the principal holds ``permission`` through a commune role."""
-    found = set()
-    for membership in _memberships(db, principal):
-        if (
-            membership.commune_id
-            and permission in current_roles()[membership.role].permissions
-        ):
-            found.add(membership.commune_id)
-    if principal.token is not None:
-        if permission not in principal.token.permissions:
-            return set()
-        found &= {principal.token.commune_id} if principal.token.commune_id else set()
-    return found
+    return _held_in(db, principal, permission, "commune_id")
 
 
 def holds_anywhere(db: Session, principal: Principal, permission: str) -> bool:

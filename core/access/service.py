@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,6 +76,21 @@ def _refuse_commune_grantor(
         )
 
 
+def _refuse_held_twice(
+    db: Session, user: User, role: Role, where: Any, place: str
+) -> None:
+    held = db.scalars(
+        select(Membership.id).where(
+            Membership.user_id == user.id, Membership.role == role.name, where
+        )
+    ).first()
+    if held is not None:
+        raise Conflict(
+            f"{user.username} already holds {role.name} {place}.",
+            errors=[field_error("role", "Already held.")],
+        )
+
+
 def grant_in_commune(
     db: Session,
     grantor: Principal,
@@ -97,18 +113,9 @@ def grant_in_commune(
             f"The role {role.name} covers the whole commune; leave hamlets empty.",
             errors=[field_error("hamlets", "Only for hamlet-scoped roles.")],
         )
-    existing = db.scalars(
-        select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.commune_id == commune.id,
-            Membership.role == role.name,
-        )
-    ).first()
-    if existing is not None:
-        raise Conflict(
-            f"{user.username} already holds {role.name} in this commune.",
-            errors=[field_error("role", "Already held.")],
-        )
+    _refuse_held_twice(
+        db, user, role, Membership.commune_id == commune.id, "in this commune"
+    )
 
     bind_tenant(db, commune.id)
     found = set(db.scalars(select(Hamlet.id).where(Hamlet.id.in_(hamlet_ids))))
@@ -149,18 +156,9 @@ def grant_in_region(
 ) -> Membership:
     role = _role(role_name, Scope.REGION)
     _refuse_escalation(role, permissions_in_region(db, grantor, region))
-    existing = db.scalars(
-        select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.region_id == region.id,
-            Membership.role == role.name,
-        )
-    ).first()
-    if existing is not None:
-        raise Conflict(
-            f"{user.username} already holds {role.name} in region {region.code}.",
-            errors=[field_error("role", "Already held.")],
-        )
+    _refuse_held_twice(
+        db, user, role, Membership.region_id == region.id, f"in region {region.code}"
+    )
     membership = Membership(
         user_id=user.id,
         role=role.name,
