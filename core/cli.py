@@ -341,7 +341,7 @@ def users_create(
         )
         db.commit()
         click.echo(f"Account {user.username} created.")
-        uri = identity_service.totp_uri(user)
+        uri = identity_service.totp_uri(db, user)
         if uri:
             click.echo(f"Add this to an authenticator app: {uri}")
 

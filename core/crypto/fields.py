@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text, event
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
@@ -196,3 +197,23 @@ def _load_key_for_reading(state: ORMExecuteState) -> None:
             # Nothing encrypted can exist without a key; a destroyed one
             # leaves values unreadable, which open_value reports.
             logger.debug("no usable data key for the commune being read")
+
+
+PLATFORM_PREFIX = "encp1:"
+
+
+def seal_platform(session: Session, name: str, plain: str) -> str:
+    """Encrypt a value of no commune (an account's TOTP secret) under the
+    platform key ``name``, itself wrapped by the master key."""
+    key = AESGCM(active_keyring().platform_key(session, name))
+    nonce = os.urandom(NONCE_BYTES)
+    body = key.encrypt(nonce, plain.encode(), name.encode())
+    return PLATFORM_PREFIX + base64.b64encode(nonce + body).decode()
+
+
+def open_platform(session: Session, name: str, text: str) -> str:
+    if not text.startswith(PLATFORM_PREFIX):
+        raise UnreadableError("this value was not sealed with a platform key")
+    raw = base64.b64decode(text[len(PLATFORM_PREFIX) :])
+    key = AESGCM(active_keyring().platform_key(session, name))
+    return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], name.encode()).decode()

@@ -30,7 +30,8 @@ class User(Timestamped, Base):
     full_name: Mapped[str] = mapped_column(String(200))
     # Empty for accounts that sign in only through single sign-on.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed with the platform key "totp" (core.crypto.fields.seal_platform).
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
     # The last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

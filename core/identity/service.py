@@ -12,6 +12,7 @@ import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.crypto.fields import open_platform, seal_platform
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound, TooManyRequests, field_error
 from core.identity.models import ApiToken, User
@@ -22,6 +23,7 @@ from tenants.models import Commune, Region
 
 logger = logging.getLogger(__name__)
 
+TOTP_KEY = "totp"
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 
@@ -67,7 +69,9 @@ def create_user(
         username=username,
         full_name=unicodedata.normalize("NFC", full_name.strip()),
         password_hash=hash_password(password) if password else None,
-        totp_secret=pyotp.random_base32() if with_totp else None,
+        totp_secret=seal_platform(db, TOTP_KEY, pyotp.random_base32())
+        if with_totp
+        else None,
     )
     db.add(user)
     db.flush()
@@ -75,10 +79,18 @@ def create_user(
     return user
 
 
-def totp_uri(user: User) -> str | None:
+def totp_secret(db: Session, user: User) -> str | None:
+    """The account's TOTP secret in clear, for the authenticator set-up."""
     if not user.totp_secret:
         return None
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(
+    return open_platform(db, TOTP_KEY, user.totp_secret)
+
+
+def totp_uri(db: Session, user: User) -> str | None:
+    secret = totp_secret(db, user)
+    if secret is None:
+        return None
+    return pyotp.TOTP(secret).provisioning_uri(
         name=user.username, issuer_name="Bình Yên"
     )
 
@@ -116,7 +128,7 @@ def sign_in(
     user = db.scalars(select(User).where(User.username == name)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user is not None and user.totp_secret:
-        ok = _accept_totp(user, code)
+        ok = _accept_totp(db, user, code)
     if not ok or user is None or not user.is_active:
         throttle.record_failure("account", name)
         throttle.record_failure("client", client)
@@ -126,12 +138,13 @@ def sign_in(
     return user
 
 
-def _accept_totp(user: User, code: str | None) -> bool:
+def _accept_totp(db: Session, user: User, code: str | None) -> bool:
     """True for a current code (one step of clock drift either way) that is
     newer than the last one accepted; records it so it cannot be replayed."""
-    if not code or not user.totp_secret:
+    secret = totp_secret(db, user)
+    if not code or not secret:
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     now = datetime.now(UTC)
     current = totp.timecode(now)
     for step in (current - 1, current, current + 1):

@@ -232,7 +232,10 @@ def test_account_with_totp_needs_a_valid_code(
 ) -> None:
     username, _slug = _member(database, with_totp=True)
     with database.session() as db:
-        secret = identity_service.get_user(db, username).totp_secret
+        user = identity_service.get_user(db, username)
+        assert user.totp_secret is not None
+        assert user.totp_secret.startswith("encp1:")  # sealed at rest
+        secret = identity_service.totp_secret(db, user)
     assert secret
     totp = pyotp.TOTP(secret)
     # Codes of the steps around now are accepted; pick one that is none of them.
