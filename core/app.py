@@ -130,6 +130,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.identity.api import blp as identity_api
     from core.jobs.api import blp as jobs_api
     from core.onboarding.api import blp as onboarding_api
+    from core.people.api import blp as people_api
     from core.plugin_host.api import blp as plugins_api
     from core.web import bp as web
 
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         jobs_api,
         audit_api,
         break_glass_api,
+        people_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

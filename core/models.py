@@ -14,6 +14,7 @@ from core.db import Base
 from core.hamlets import models as hamlet_models
 from core.identity import models as identity_models
 from core.jobs import models as job_models
+from core.people import models as people_models
 from core.plugin_host import models as plugin_models
 from tenants import models as tenant_models
 
@@ -27,6 +28,7 @@ MODEL_MODULES = (
     audit_models,
     crypto_models,
     breakglass_models,
+    people_models,
 )
 
 metadata = Base.metadata

@@ -30,6 +30,8 @@ from core.identity import authn
 from core.identity import service as identity_service
 from core.identity.models import User
 from core.jobs.models import Job, JobStatus
+from core.people import service as people_service
+from core.people.models import Person
 from core.plugin_host.models import CommunePlugin
 from plugins.bulletin.models import Notice, Receipt
 from tenants import divisions, onboarding
@@ -212,6 +214,11 @@ def access_grant(db: Session, place: Commune) -> AccessGrant:
     return row
 
 
+def person(db: Session, full_name: str = "Nguyễn Văn An", **values: Any) -> Person:
+    """A person's file, written through the service (so sealed and indexed)."""
+    return people_service.create(db, {"full_name": full_name, **values})
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -223,6 +230,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     AuditEvent: audit_link,
     AuditHead: _audit_head,
     AccessGrant: access_grant,
+    Person: lambda db, place: person(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -234,6 +242,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "notice_id": lambda db, place: notice(db).id,
     "plugin": lambda db, place: "bulletin",
     "grant_id": lambda db, place: access_grant(db, place).id,
+    "person_id": lambda db, place: person(db, "Trần Văn Bình").id,
 }
 
 

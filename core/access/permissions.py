@@ -68,5 +68,7 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("jobs:manage", "Run a failed background job again."),
     Permission("audit:read", "Read the commune's audit trail."),
     Permission("access:request", "Ask for time-limited access to one file."),
+    Permission("persons:read", "Find and open people's files (fields by role)."),
+    Permission("persons:write", "Open and change people's files."),
     Permission("access:approve", "Decide on requests for the commune's files."),
 )

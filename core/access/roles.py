@@ -77,6 +77,8 @@ ROLES: dict[str, Role] = {
                 "audit:read",
                 "access:request",
                 "access:approve",
+                "persons:read",
+                "persons:write",
             ),
             "Trưởng Công an xã",
             "Commune chief",
@@ -85,17 +87,21 @@ ROLES: dict[str, Role] = {
         Role(
             "officer",
             Scope.COMMUNE,
-            _STAFF_BASE | _perms("access:request"),
+            _STAFF_BASE | _perms("access:request", "persons:read", "persons:write"),
             "Cán bộ công an",
             "Police officer",
         ),
         Role(
-            "health_worker", Scope.COMMUNE, _STAFF_BASE, "Cán bộ y tế", "Health worker"
+            "health_worker",
+            Scope.COMMUNE,
+            _STAFF_BASE | _perms("persons:read"),
+            "Cán bộ y tế",
+            "Health worker",
         ),
         Role(
             "hamlet_member",
             Scope.COMMUNE,
-            _perms("hamlets:read", "tokens:create"),
+            _perms("hamlets:read", "persons:read", "tokens:create"),
             "Tổ công tác thôn, xóm",
             "Hamlet team member",
             hamlet_scoped=True,

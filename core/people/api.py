@@ -1,0 +1,171 @@
+"""REST endpoints for people: /api/v1/c/<commune>/persons/...
+
+Every read of a file is audited with the fields shown; a search is audited
+without what was searched for. Someone from outside the commune reads one
+file only through an approved break-glass grant, at
+/api/v1/break-glass/<commune>/persons/<id>.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core.access.policy import hamlet_scope, requires, roles_in_commune, signed_in
+from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
+from core.api.pagination import PAGINATION, page_of
+from core.audit import service as audit_service
+from core.audit.trail import record
+from core.breakglass.service import active_grant
+from core.db import request_session
+from core.errors import Forbidden, NotFound
+from core.people import service, visibility
+from core.people.models import Person
+from core.people.schemas import (
+    VISIBLE_KEY,
+    PersonPatchSchema,
+    PersonQuerySchema,
+    PersonSchema,
+    ReaderSchema,
+)
+from tenants import resolution
+
+blp = Blueprint(
+    "people",
+    __name__,
+    url_prefix="/api/v1",
+    description="People a commune manages or supports, and their files.",
+)
+
+
+def _visible_fields() -> frozenset[str]:
+    """The fields the caller's roles here may see; the response schema shows
+    only those (PersonSchema drops the rest)."""
+    held = roles_in_commune(request_session(), signed_in(), g.commune)
+    fields = visibility.fields_for([role.name for _m, role in held])
+    setattr(g, VISIBLE_KEY, fields)
+    return fields
+
+
+def _reachable(person_id: uuid.UUID) -> Person:
+    db = request_session()
+    person = service.get(db, person_id)
+    scope = hamlet_scope(db, signed_in(), g.commune)
+    if scope is not None and person.hamlet_id not in scope:
+        raise NotFound("No person of this commune has that id.")
+    return person
+
+
+@blp.route("/c/<commune>/persons/")
+class People(MethodView):
+    @requires("persons:read")
+    @blp.arguments(PersonQuerySchema, location="query")
+    @blp.response(200, PersonSchema(many=True))
+    @blp.paginate(**PAGINATION)
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Find people by name (diacritics optional), number or hamlet."""
+        db = request_session()
+        scope = hamlet_scope(db, signed_in(), g.commune)
+        if args:
+            # What was searched for is not kept: it may be a name or a number.
+            record(db, "search", object_type="persons", fields=sorted(args))
+        _visible_fields()
+        people = page_of(
+            db, service.search(db, only_hamlets=scope, **args), pagination_parameters
+        )
+        db.commit()
+        return people
+
+    @requires("persons:write")
+    @blp.arguments(PersonSchema)
+    @blp.response(201, PersonSchema)
+    def post(self, values: dict[str, Any]) -> Any:
+        """Open a file for a person; one per identification number."""
+        db = request_session()
+        person = service.create(db, values)
+        db.commit()
+        _visible_fields()
+        return person, 201, etag_headers(person)
+
+
+@blp.route("/c/<commune>/persons/<uuid:person_id>")
+class PersonById(MethodView):
+    @requires("persons:read")
+    @blp.response(200, PersonSchema)
+    def get(self, person_id: uuid.UUID) -> Any:
+        """Open a person's file. The read is audited with the fields shown."""
+        db = request_session()
+        person = _reachable(person_id)
+        fields = _visible_fields()
+        record(
+            db,
+            "person.read",
+            object_type="person",
+            object_id=person.id,
+            fields=sorted(fields),
+        )
+        db.commit()
+        return person, 200, etag_headers(person)
+
+    @requires("persons:write")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.arguments(PersonPatchSchema)
+    @blp.response(200, PersonSchema)
+    def patch(self, values: dict[str, Any], person_id: uuid.UUID) -> Any:
+        """Change a person's file. Needs If-Match."""
+        db = request_session()
+        person = _reachable(person_id)
+        check_if_match(person)
+        service.update(db, person, values)
+        db.commit()
+        _visible_fields()
+        return person, 200, etag_headers(person)
+
+
+@blp.route("/c/<commune>/persons/<uuid:person_id>/readers")
+class Readers(MethodView):
+    @requires("audit:read")
+    @blp.response(200, ReaderSchema(many=True))
+    def get(self, person_id: uuid.UUID) -> Any:
+        """Who opened this file, newest first."""
+        db = request_session()
+        person = service.get(db, person_id)
+        return db.scalars(
+            audit_service.query(
+                object_type="person", object_id=str(person.id), action="person.read"
+            )
+        ).all()
+
+
+@blp.route("/break-glass/<target>/persons/<uuid:person_id>")
+class BreakGlassRead(MethodView):
+    @requires("access:request")
+    @blp.response(200, PersonSchema)
+    def get(self, target: str, person_id: uuid.UUID) -> Any:
+        """Read one file of another commune under an approved, live grant."""
+        db = request_session()
+        principal = signed_in()
+        resolution.resolve(db, target)
+        grant = active_grant(db, principal, person_id)
+        if grant is None:
+            raise Forbidden(
+                "You have no approved, unexpired access to this file. Ask for it "
+                "with POST /api/v1/break-glass/<commune>."
+            )
+        person = service.get(db, person_id)
+        fields = visibility.BREAK_GLASS
+        setattr(g, VISIBLE_KEY, fields)
+        record(
+            db,
+            "person.read",
+            object_type="person",
+            object_id=person.id,
+            fields=sorted(fields),
+            details={"break_glass": str(grant.id)},
+        )
+        db.commit()
+        return person

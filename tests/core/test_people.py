@@ -1,0 +1,249 @@
+"""People's files: one per number, found without diacritics, each role seeing
+only its fields, every read audited, nothing sensitive in clear at rest."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from core.audit.models import AuditEvent
+from core.db import Database
+from core.people.visibility import FULL, HEALTH, IDENTITY
+from tenants.isolation import bind_tenant
+from tests import factories as f
+from tests.core.test_crypto import dump
+
+NUMBER = "001203004567"
+PHONE = "0912 765 432"
+ADDRESS = "Số 7, đường Bờ Sông, xóm Tây Phong"
+FAMILY = "Mẹ: Bùi Thị Hạnh, 0978 111 222"
+
+
+def _persons(staffed: f.Staffed) -> str:
+    return f"/api/v1/c/{staffed.commune.slug}/persons/"
+
+
+def _open(client: FlaskClient, staffed: f.Staffed, **body: Any) -> Any:
+    body = {
+        "full_name": "Nguyễn Văn An",
+        "national_id": NUMBER,
+        "phone": PHONE,
+        "address": ADDRESS,
+        "family_contacts": FAMILY,
+        "sex": "male",
+        "date_of_birth": "1998-04-30",
+        **body,
+    }
+    return client.post(_persons(staffed), json=body, headers=f.bearer(staffed.token))
+
+
+def _member(database: Database, staffed: f.Staffed, role: str, **kw: Any) -> str:
+    with database.session() as db:
+        account = f.user(db)
+        f.grant(db, account, role, commune=staffed.commune, **kw)
+        secret = f.token(db, account, commune=staffed.commune)
+        db.commit()
+        return secret
+
+
+def test_an_officer_opens_a_file_and_reads_it_back(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    officer = _member(database, chief, "officer")
+    made = _open(client, chief)
+    assert made.status_code == 201, made.get_json()
+    person = made.get_json()
+    read = client.get(_persons(chief) + person["id"], headers=f.bearer(officer))
+    assert read.status_code == 200
+    body = read.get_json()
+    assert (body["national_id"], body["phone"], body["address"]) == (
+        NUMBER,
+        PHONE,
+        ADDRESS,
+    )
+    assert set(body) == FULL
+
+
+def test_a_second_file_for_the_same_number_is_refused_with_a_pointer(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    first = _open(client, chief).get_json()
+    again = _open(
+        client, chief, full_name="Nguyễn Văn Ân", national_id="001 203 004 567"
+    )
+    assert again.status_code == 409
+    problem = again.get_json()
+    assert problem["existing"] == first["id"]
+    assert problem["errors"][0]["field"] == "national_id"
+    assert NUMBER not in again.get_data(as_text=True)
+    listed = client.get(_persons(chief), headers=f.bearer(chief.token)).get_json()
+    assert len(listed) == 1
+
+
+def test_the_same_number_may_have_a_file_in_another_commune(
+    client: FlaskClient, database: Database
+) -> None:
+    assert _open(client, f.staffed_commune(database, "05089")).status_code == 201
+    assert _open(client, f.staffed_commune(database, "05098")).status_code == 201
+
+
+def test_a_malformed_number_is_refused_and_nothing_is_stored(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    bad = _open(client, chief, national_id="12345")
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"][0]["field"] == "national_id"
+    assert client.get(_persons(chief), headers=f.bearer(chief.token)).get_json() == []
+
+
+def test_names_are_found_without_diacritics_and_numbers_exactly(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    an = _open(client, chief).get_json()
+    _open(client, chief, full_name="Đỗ Thị Hồng", national_id="001203009999")
+    auth = f.bearer(chief.token)
+    by_name = client.get(_persons(chief) + "?q=nguyen van an", headers=auth)
+    assert [p["id"] for p in by_name.get_json()] == [an["id"]]
+    by_folded = client.get(_persons(chief) + "?q=DO thi", headers=auth)
+    assert [p["full_name"] for p in by_folded.get_json()] == ["Đỗ Thị Hồng"]
+    by_number = client.get(_persons(chief) + f"?national_id={NUMBER}", headers=auth)
+    assert [p["id"] for p in by_number.get_json()] == [an["id"]]
+
+
+@pytest.mark.parametrize(
+    ("role", "fields"),
+    [("commune_chief", FULL), ("officer", FULL), ("health_worker", HEALTH)],
+)
+def test_each_role_sees_only_its_fields_and_the_rest_are_absent(
+    client: FlaskClient, database: Database, role: str, fields: frozenset[str]
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    person = _open(client, chief).get_json()
+    secret = _member(database, chief, role)
+    body = client.get(_persons(chief) + person["id"], headers=f.bearer(secret))
+    assert set(body.get_json()) == fields
+    listed = client.get(_persons(chief), headers=f.bearer(secret)).get_json()
+    assert set(listed[0]) == fields
+
+
+def test_a_hamlet_team_member_sees_who_and_where_in_their_hamlet_only(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with database.session() as db:
+        bind_tenant(db, chief.commune.id)
+        mine, other = f.hamlet(db, "Xóm Của Tôi"), f.hamlet(db, "Xóm Khác")
+        db.commit()
+        mine_id, other_id = str(mine.id), str(other.id)
+    here = _open(client, chief, hamlet_id=mine_id).get_json()
+    there = _open(
+        client, chief, hamlet_id=other_id, national_id="001203001111"
+    ).get_json()
+    secret = _member(database, chief, "hamlet_member", hamlets=[uuid.UUID(mine_id)])
+    auth = f.bearer(secret)
+    listed = client.get(_persons(chief), headers=auth).get_json()
+    assert [p["id"] for p in listed] == [here["id"]]
+    assert set(listed[0]) == IDENTITY
+    assert client.get(_persons(chief) + there["id"], headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["committee_member", "viewer"])
+def test_roles_without_files_cannot_open_one(
+    client: FlaskClient, database: Database, role: str
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    person = _open(client, chief).get_json()
+    secret = _member(database, chief, role)
+    assert (
+        client.get(_persons(chief) + person["id"], headers=f.bearer(secret)).status_code
+        == 403
+    )
+
+
+def test_every_read_is_audited_and_the_chief_sees_who_opened_the_file(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    person = _open(client, chief).get_json()
+    health = _member(database, chief, "health_worker")
+    client.get(_persons(chief) + person["id"], headers=f.bearer(health))
+    client.get(_persons(chief) + "?q=nguyen", headers=f.bearer(chief.token))
+
+    readers = client.get(
+        _persons(chief) + person["id"] + "/readers", headers=f.bearer(chief.token)
+    )
+    assert readers.status_code == 200
+    [read] = readers.get_json()
+    assert sorted(read["fields"]) == sorted(HEALTH)
+    session = f.in_commune(database, chief.commune)
+    try:
+        searches = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "search")
+        ).all()
+        assert [s.fields for s in searches] == [["q"]]
+        assert all("nguyen" not in str(s.details) for s in searches)
+    finally:
+        session.close()
+
+
+def test_an_outsider_reads_one_file_only_under_an_approved_grant(
+    client: FlaskClient, database: Database
+) -> None:
+    home = f.staffed_commune(database, "05089")
+    person = _open(client, home).get_json()
+    away = f.staffed_commune(database, "05098", role="officer")
+    read_url = f"/api/v1/break-glass/{home.commune.slug}/persons/{person['id']}"
+    assert client.get(read_url, headers=f.bearer(away.token)).status_code == 403
+    assert (
+        client.get(
+            _persons(home) + person["id"], headers=f.bearer(away.token)
+        ).status_code
+        == 403
+    )
+
+    asked = client.post(
+        f"/api/v1/break-glass/{home.commune.slug}",
+        json={
+            "subject_id": person["id"],
+            "hours": 2,
+            "reason": "Người này vừa chuyển đến xã tôi, cần đối chiếu.",
+        },
+        headers=f.bearer(away.token),
+    ).get_json()
+    client.post(
+        f"/api/v1/c/{home.commune.slug}/break-glass/{asked['id']}/decision",
+        json={"approve": True},
+        headers=f.bearer(home.token),
+    )
+    granted = client.get(read_url, headers=f.bearer(away.token))
+    assert granted.status_code == 200
+    assert granted.get_json()["national_id"] == NUMBER
+    client.post(
+        f"/api/v1/c/{home.commune.slug}/break-glass/{asked['id']}/revoke",
+        headers=f.bearer(home.token),
+    )
+    assert client.get(read_url, headers=f.bearer(away.token)).status_code == 403
+
+
+def test_no_number_phone_address_or_contact_is_in_a_dump(
+    app: Flask,
+    client: FlaskClient,
+    database: Database,
+    backend: str,
+    tmp_path: Path,
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    assert _open(client, chief).status_code == 201
+    raw = dump(app, backend, tmp_path)
+    for value in (NUMBER, PHONE, ADDRESS, FAMILY):
+        assert value.encode() not in raw, value
