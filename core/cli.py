@@ -456,13 +456,13 @@ def tokens_create(
     with get_database().session() as db:
         user = identity_service.get_user(db, username)
         principal = authn.Principal(user_id=user.id, username=user.username, via="cli")
-        target_commune = onboarding.get_commune(db, commune) if commune else None
-        target_region = onboarding.get_region(db, region) if region else None
-        holdable = (
-            policy.permissions_in_commune(db, principal, target_commune)
-            if target_commune
-            else policy.permissions_in_region(db, principal, target_region)  # type: ignore[arg-type]
-        )
+        target_commune = target_region = None
+        if commune:
+            target_commune = onboarding.get_commune(db, commune)
+            holdable = policy.permissions_in_commune(db, principal, target_commune)
+        else:
+            target_region = onboarding.get_region(db, region or "")
+            holdable = policy.permissions_in_region(db, principal, target_region)
         token, secret = identity_service.create_token(
             db,
             user,
