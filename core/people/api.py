@@ -15,16 +15,16 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from core.access.policy import hamlet_scope, requires, roles_in_commune, signed_in
+from core.access.policy import requires, roles_in_commune, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
 from core.api.pagination import PAGINATION, page_of
 from core.audit import service as audit_service
 from core.audit.trail import record
 from core.breakglass.service import active_grant
 from core.db import request_session
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden
 from core.people import service, visibility
-from core.people.models import Person
+from core.people.reach import note_read, people_in_reach, reachable
 from core.people.schemas import (
     VISIBLE_KEY,
     PersonPatchSchema,
@@ -51,15 +51,6 @@ def _visible_fields() -> frozenset[str]:
     return fields
 
 
-def _reachable(person_id: uuid.UUID) -> Person:
-    db = request_session()
-    person = service.get(db, person_id)
-    scope = hamlet_scope(db, signed_in(), g.commune)
-    if scope is not None and person.hamlet_id not in scope:
-        raise NotFound("No person of this commune has that id.")
-    return person
-
-
 @blp.route("/c/<commune>/persons/")
 class People(MethodView):
     @requires("persons:read")
@@ -69,13 +60,14 @@ class People(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Find people by name (diacritics optional), number or hamlet."""
         db = request_session()
-        scope = hamlet_scope(db, signed_in(), g.commune)
         if args:
             # What was searched for is not kept: it may be a name or a number.
             record(db, "search", object_type="persons", fields=sorted(args))
         _visible_fields()
         people = page_of(
-            db, service.search(db, only_hamlets=scope, **args), pagination_parameters
+            db,
+            service.search(db, within=people_in_reach(db), **args),
+            pagination_parameters,
         )
         db.commit()
         return people
@@ -99,15 +91,8 @@ class PersonById(MethodView):
     def get(self, person_id: uuid.UUID) -> Any:
         """Open a person's file. The read is audited with the fields shown."""
         db = request_session()
-        person = _reachable(person_id)
-        fields = _visible_fields()
-        record(
-            db,
-            "person.read",
-            object_type="person",
-            object_id=person.id,
-            fields=sorted(fields),
-        )
+        person = reachable(db, person_id)
+        note_read(db, person, "file", _visible_fields())
         db.commit()
         return person, 200, etag_headers(person)
 
@@ -118,7 +103,7 @@ class PersonById(MethodView):
     def patch(self, values: dict[str, Any], person_id: uuid.UUID) -> Any:
         """Change a person's file. Needs If-Match."""
         db = request_session()
-        person = _reachable(person_id)
+        person = reachable(db, person_id)
         check_if_match(person)
         service.update(db, person, values)
         db.commit()
@@ -159,13 +144,6 @@ class BreakGlassRead(MethodView):
         person = service.get(db, person_id)
         fields = visibility.BREAK_GLASS
         setattr(g, VISIBLE_KEY, fields)
-        record(
-            db,
-            "person.read",
-            object_type="person",
-            object_id=person.id,
-            fields=sorted(fields),
-            details={"break_glass": str(grant.id)},
-        )
+        note_read(db, person, "file", fields, {"break_glass": str(grant.id)})
         db.commit()
         return person

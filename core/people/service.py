@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from core.crypto.fields import blind_index
@@ -112,9 +112,10 @@ def search(
     q: str | None = None,
     national_id: str | None = None,
     hamlet_id: uuid.UUID | None = None,
-    only_hamlets: frozenset[uuid.UUID] | None = None,
+    within: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
-    """People of the bound commune by folded name, exact number or hamlet."""
+    """People of the bound commune by folded name, exact number or hamlet;
+    ``within`` narrows to a caller's reach (core.people.reach)."""
     query = select(Person).order_by(Person.name_search, Person.id)
     if q:
         for word in fold(q).split():
@@ -125,6 +126,6 @@ def search(
         )
     if hamlet_id:
         query = query.where(Person.hamlet_id == hamlet_id)
-    if only_hamlets is not None:
-        query = query.where(Person.hamlet_id.in_(only_hamlets))
+    if within is not None:
+        query = query.where(within)
     return query

@@ -1,0 +1,72 @@
+"""Which people the caller of a request may reach, and the audit of each read.
+
+Every endpoint that shows any part of a person's file (the file itself, its
+cases, contacts, commitments, support, timeline) finds the person through
+:func:`reachable` and notes the read with :func:`note_read`, so one rule
+decides who reaches whom and no read goes unrecorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from flask import g
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from core.access.policy import hamlet_scope, signed_in
+from core.audit.trail import record
+from core.errors import NotFound
+from core.people.models import Person
+
+NOT_HERE = "No person of this commune that you may reach has that id."
+
+
+def people_in_reach(db: Session) -> ColumnElement[bool] | None:
+    """A condition on :class:`Person` narrowing to the caller's reach in the
+    request's commune, or None when the caller reaches everyone there."""
+    scope = hamlet_scope(db, signed_in(), g.commune)
+    if scope is None:
+        return None
+    return Person.hamlet_id.in_(scope)
+
+
+def reachable(db: Session, person_id: uuid.UUID) -> Person:
+    """The person with ``person_id``, if the caller may reach them.
+
+    A person out of reach is reported exactly like one that does not exist,
+    so the answer says nothing about files the caller may not see.
+    """
+    query = select(Person).where(Person.id == person_id)
+    condition = people_in_reach(db)
+    if condition is not None:
+        query = query.where(condition)
+    person = db.scalars(query).first()
+    if person is None:
+        raise NotFound(NOT_HERE)
+    return person
+
+
+def note_read(
+    db: Session,
+    person: Person | uuid.UUID,
+    part: str,
+    fields: Iterable[str],
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Audit that the caller saw ``fields`` of ``part`` of a person's file.
+
+    ``part`` is ``file`` for the person's own record, or the name of what was
+    listed (``cases``, ``contacts``, ...). Values are never recorded.
+    """
+    person_id = person.id if isinstance(person, Person) else person
+    record(
+        db,
+        "person.read",
+        object_type="person",
+        object_id=person_id,
+        fields=sorted(fields),
+        details={"part": part, **(details or {})},
+    )
