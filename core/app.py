@@ -125,14 +125,19 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.access.api import blp as members_api
     from core.audit.api import blp as audit_api
     from core.breakglass.api import blp as break_glass_api
+    from core.cases.api import blp as cases_api
     from core.hamlets.api import blp as hamlets_api
     from core.health import bp as health
     from core.identity.api import blp as identity_api
     from core.jobs.api import blp as jobs_api
+    from core.mentoring.api import blp as mentoring_api
     from core.onboarding.api import blp as onboarding_api
+    from core.organisation.api import blp as organisation_api
     from core.people.api import blp as people_api
     from core.plugin_host.api import blp as plugins_api
+    from core.timeline.api import blp as timeline_api
     from core.web import bp as web
+    from core.worklist.api import blp as worklist_api
 
     for blueprint in (
         onboarding_api,
@@ -144,6 +149,11 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         audit_api,
         break_glass_api,
         people_api,
+        organisation_api,
+        cases_api,
+        mentoring_api,
+        worklist_api,
+        timeline_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

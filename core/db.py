@@ -8,17 +8,26 @@ Commune scoping of sessions lives in ``tenants.isolation``, not here.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -39,8 +48,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Vietnam keeps one offset all year (no daylight saving), so a fixed zone
+# needs no time-zone database on the server.
+LOCAL_ZONE = timezone(timedelta(hours=7), "ICT")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Vietnam, the date deadlines and work lists count from."""
+    return datetime.now(LOCAL_ZONE).date()
 
 
 def new_id() -> uuid.UUID:
@@ -76,6 +95,17 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def text_enum(values: type[enum.Enum], length: int = 32) -> Enum:
+    """A column type for a Python enum, stored as its values in a plain
+    string column (no database enum type to migrate when a value is added)."""
+    return Enum(
+        values,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Timestamped:

@@ -184,3 +184,14 @@ def each_commune(
         with database.session() as session:
             bind_tenant(session, commune.id)
             yield work(session, commune)
+
+
+def bound_commune(session: Session) -> Commune:
+    """The commune ``session`` is bound to; raises if it is bound to none."""
+    tenant = current_tenant(session)
+    commune = session.get(Commune, tenant) if tenant is not None else None
+    if commune is None:
+        raise TenantContextError(
+            "this work belongs to one commune: bind the session with bind_tenant"
+        )
+    return commune

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,8 @@ from core.access.policy import permissions_in_commune, permissions_in_region
 from core.audit import trail
 from core.audit.models import AuditEvent, AuditHead
 from core.breakglass.models import AccessGrant
+from core.cases import service as case_service
+from core.cases.models import Case, CaseExtension
 from core.db import Database
 from core.errors import NotFound
 from core.hamlets import service as hamlet_service
@@ -30,9 +33,15 @@ from core.identity import authn
 from core.identity import service as identity_service
 from core.identity.models import User
 from core.jobs.models import Job, JobStatus
+from core.mentoring import service as mentoring_service
+from core.mentoring.models import Assignment, Contact
+from core.organisation import service as organisation_service
+from core.organisation.models import HamletStaff, Team, TeamMember
 from core.people import service as people_service
-from core.people.models import Person
+from core.people.models import Person, TierChange
 from core.plugin_host.models import CommunePlugin
+from core.worklist import service as worklist_service
+from core.worklist.models import WorkItem
 from plugins.bulletin.models import Notice, Receipt
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
@@ -145,6 +154,18 @@ def staffed_commune(
         return Staffed(place, chief, secret)
 
 
+def member(
+    database: Database, staffed: Staffed, role: str, **grant_options: Any
+) -> tuple[User, str]:
+    """Another account holding ``role`` in the staffed commune, with a token."""
+    with database.session() as db:
+        account = user(db)
+        grant(db, account, role, commune=staffed.commune, **grant_options)
+        secret = token(db, account, commune=staffed.commune)
+        db.commit()
+        return account, secret
+
+
 # -- what the isolation harness needs --------------------------------------
 
 
@@ -219,6 +240,125 @@ def person(db: Session, full_name: str = "Nguyễn Văn An", **values: Any) -> P
     return people_service.create(db, {"full_name": full_name, **values})
 
 
+def officer(db: Session, place: Commune, role: str = "officer") -> User:
+    """A staff account holding ``role`` (an officer) in ``place``."""
+    account = user(db)
+    grant(db, account, role, commune=place)
+    return account
+
+
+def case(
+    db: Session,
+    subject: Person | None = None,
+    kind: str = "illegal_use_management",
+    **values: Any,
+) -> Case:
+    """A case opened through the service, on a decision of 5 January 2026."""
+    return case_service.open_case(
+        db,
+        subject or person(db, "Lò Văn Cường"),
+        {
+            "kind": kind,
+            "decision_number": f"{next(_counter):02d}/QĐ-UBND",
+            "decision_on": date(2026, 1, 5),
+            "decided_by": "Chủ tịch UBND xã",
+            **values,
+        },
+    )
+
+
+def _extension(db: Session, place: Commune) -> CaseExtension:
+    opened = case(db)
+    return case_service.extend(
+        db,
+        opened,
+        {
+            "decision_number": "15/QĐ-UBND",
+            "decision_on": date(2026, 12, 1),
+            "decided_by": "Chủ tịch UBND xã",
+            "new_end_on": date(2027, 4, 5),
+            "reason": "Tái sử dụng trong thời gian quản lý",
+        },
+    )
+
+
+def tier_change(
+    db: Session, subject: Person | None = None, tier: int = 1
+) -> TierChange:
+    return people_service.change_tier(
+        db,
+        subject or person(db, "Hà Văn Dũng"),
+        tier=tier,
+        reason="Kết quả xét nghiệm dương tính",
+        decided_on=date(2026, 1, 6),
+        decided_by=authn.operator("tests"),
+    )
+
+
+def assignment(
+    db: Session, place: Commune, subject: Person | None = None
+) -> Assignment:
+    return mentoring_service.assign(
+        db,
+        subject or person(db, "Đinh Văn Hải"),
+        officer(db, place).id,
+        started_on=date(2026, 1, 6),
+        reason=None,
+        by_name="tests",
+    )
+
+
+def contact(db: Session, subject: Person | None = None, **values: Any) -> Contact:
+    return mentoring_service.record_contact(
+        db,
+        subject or person(db, "Bùi Văn Khánh"),
+        {
+            "contacted_on": date(2026, 2, 2),
+            "channel": "visit",
+            "note": "Gia đình hợp tác tốt",
+            **values,
+        },
+        officer_id=None,
+        officer_name="Cán bộ kèm cặp",
+    )
+
+
+def work_item(db: Session, subject: Person | None = None) -> WorkItem:
+    made = worklist_service.raise_item(
+        db,
+        key=f"tests:{next(_counter)}",
+        kind="contact_due",
+        title_vi="Đến hạn gặp gỡ",
+        title_en="Contact due",
+        due_on=date(2026, 3, 1),
+        assignee=worklist_service.CHIEF_DESK,
+        person_id=(subject or person(db, "Xa Văn Lâm")).id,
+    )
+    assert made is not None
+    return made
+
+
+def team(db: Session) -> Team:
+    return organisation_service.create_team(
+        db,
+        {
+            "kind": "hamlet_team",
+            "name": f"Tổ công tác {next(_counter)}",
+            "hamlet_id": hamlet(db).id,
+        },
+    )
+
+
+def team_member(db: Session) -> TeamMember:
+    return organisation_service.add_member(
+        db, team(db), {"full_name": "Bùi Thị Mai", "position": "Tổ trưởng"}
+    )
+
+
+def hamlet_staff(db: Session, place: Commune) -> HamletStaff:
+    return organisation_service.serve_hamlet(db, hamlet(db), officer(db, place).id)
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -231,6 +371,15 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     AuditHead: _audit_head,
     AccessGrant: access_grant,
     Person: lambda db, place: person(db),
+    TierChange: lambda db, place: tier_change(db),
+    Case: lambda db, place: case(db),
+    CaseExtension: _extension,
+    Assignment: assignment,
+    Contact: lambda db, place: contact(db),
+    WorkItem: lambda db, place: work_item(db),
+    Team: lambda db, place: team(db),
+    TeamMember: lambda db, place: team_member(db),
+    HamletStaff: hamlet_staff,
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -243,6 +392,12 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "plugin": lambda db, place: "bulletin",
     "grant_id": lambda db, place: access_grant(db, place).id,
     "person_id": lambda db, place: person(db, "Trần Văn Bình").id,
+    "case_id": lambda db, place: case(db).id,
+    "contact_id": lambda db, place: contact(db).id,
+    "item_id": lambda db, place: work_item(db).id,
+    "team_id": lambda db, place: team(db).id,
+    "member_id": lambda db, place: team_member(db).id,
+    "user_id": lambda db, place: officer(db, place).id,
 }
 
 

@@ -167,6 +167,16 @@ def require_in_commune(principal: Principal, commune: Commune, permission: str) 
         )
 
 
+def caller_holds(permission: str) -> bool:
+    """Whether the caller of this request holds ``permission`` in its commune
+    (for showing a field or an action only to those who may use it)."""
+    commune: Commune | None = g.get("commune")
+    principal = current_principal()
+    if commune is None or principal is None:
+        return False
+    return permission in permissions_in_commune(request_session(), principal, commune)
+
+
 def require_in_region(principal: Principal, region: Region, permission: str) -> None:
     if permission not in permissions_in_region(request_session(), principal, region):
         raise Forbidden(

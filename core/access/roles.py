@@ -27,6 +27,9 @@ class Role:
     label_vi: str
     label_en: str
     hamlet_scoped: bool = False
+    # Reaches only the people assigned to the holder and the people of the
+    # hamlets the holder serves (DESIGN.md §1: a police officer).
+    assignment_scoped: bool = False
     # Only someone who administers the commune's region may give this role
     # (DESIGN.md §1: region admins appoint commune admins).
     appointed_by_region: bool = False
@@ -36,7 +39,7 @@ def _perms(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-_STAFF_BASE = _perms("communes:read", "hamlets:read", "tokens:create")
+_STAFF_BASE = _perms("communes:read", "hamlets:read", "teams:read", "tokens:create")
 
 ROLES: dict[str, Role] = {
     role.name: role
@@ -79,6 +82,16 @@ ROLES: dict[str, Role] = {
                 "access:approve",
                 "persons:read",
                 "persons:write",
+                "cases:read",
+                "cases:write",
+                "tiers:write",
+                "assignments:read",
+                "assignments:write",
+                "contacts:read",
+                "contacts:write",
+                "work:read",
+                "work:manage",
+                "teams:write",
             ),
             "Trưởng Công an xã",
             "Commune chief",
@@ -87,21 +100,34 @@ ROLES: dict[str, Role] = {
         Role(
             "officer",
             Scope.COMMUNE,
-            _STAFF_BASE | _perms("access:request", "persons:read", "persons:write"),
+            _STAFF_BASE
+            | _perms(
+                "access:request",
+                "persons:read",
+                "persons:write",
+                "cases:read",
+                "cases:write",
+                "assignments:read",
+                "contacts:read",
+                "contacts:write",
+                "work:read",
+            ),
             "Cán bộ công an",
             "Police officer",
+            assignment_scoped=True,
         ),
         Role(
             "health_worker",
             Scope.COMMUNE,
-            _STAFF_BASE | _perms("persons:read"),
+            _STAFF_BASE
+            | _perms("persons:read", "cases:read", "assignments:read", "work:read"),
             "Cán bộ y tế",
             "Health worker",
         ),
         Role(
             "hamlet_member",
             Scope.COMMUNE,
-            _perms("hamlets:read", "persons:read", "tokens:create"),
+            _perms("hamlets:read", "teams:read", "persons:read", "tokens:create"),
             "Tổ công tác thôn, xóm",
             "Hamlet team member",
             hamlet_scoped=True,
@@ -109,14 +135,14 @@ ROLES: dict[str, Role] = {
         Role(
             "committee_member",
             Scope.COMMUNE,
-            _perms("communes:read", "hamlets:read", "statistics:read"),
+            _perms("communes:read", "hamlets:read", "teams:read", "statistics:read"),
             "Thành viên Ban chỉ đạo",
             "Steering committee member",
         ),
         Role(
             "viewer",
             Scope.COMMUNE,
-            _perms("communes:read", "hamlets:read"),
+            _perms("communes:read", "hamlets:read", "teams:read"),
             "Người xem",
             "Viewer",
         ),

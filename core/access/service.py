@@ -209,3 +209,14 @@ def staff_of(db: Session, commune: Commune) -> set[uuid.UUID]:
             select(Membership.user_id).where(Membership.commune_id == commune.id)
         )
     )
+
+
+def holders_of(db: Session, commune: Commune, roles: set[str]) -> set[uuid.UUID]:
+    """Accounts holding one of ``roles`` in ``commune`` itself."""
+    return set(
+        db.scalars(
+            select(Membership.user_id).where(
+                Membership.commune_id == commune.id, Membership.role.in_(roles)
+            )
+        )
+    )

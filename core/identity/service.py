@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.crypto.fields import open_platform, seal_platform
 from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound, TooManyRequests, field_error
+from core.identity.authn import Principal
 from core.identity.models import ApiToken, User
 from core.identity.passwords import hash_password, verify_password
 from core.identity.secrets import digest, new_api_token
@@ -218,3 +219,13 @@ def create_token(
 
 def count_users(db: Session) -> int:
     return int(db.scalar(select(func.count(User.id))) or 0)
+
+
+def display_name(db: Session, principal: Principal) -> str:
+    """The name to show for what ``principal`` did: an account's full name,
+    or the operator's name at the command line."""
+    if principal.user_id is not None:
+        user = db.get(User, principal.user_id)
+        if user is not None:
+            return user.full_name
+    return principal.username

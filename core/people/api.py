@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -21,18 +21,25 @@ from core.api.pagination import PAGINATION, page_of
 from core.audit import service as audit_service
 from core.audit.trail import record
 from core.breakglass.service import active_grant
-from core.db import request_session
-from core.errors import Forbidden
+from core.db import local_today, request_session
+from core.errors import Forbidden, Invalid, field_error
 from core.people import service, visibility
+from core.people.models import Person
 from core.people.reach import note_read, people_in_reach, reachable
 from core.people.schemas import (
     VISIBLE_KEY,
     PersonPatchSchema,
     PersonQuerySchema,
     PersonSchema,
+    PersonSearchSchema,
     ReaderSchema,
+    TierChangeSchema,
+    TierDecisionSchema,
 )
 from tenants import resolution
+
+# Search terms that are personal data, refused in the query string.
+PERSONAL_TERMS = ("q", "national_id", "phone", "full_name")
 
 blp = Blueprint(
     "people",
@@ -58,19 +65,19 @@ class People(MethodView):
     @blp.response(200, PersonSchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Find people by name (diacritics optional), number or hamlet."""
-        db = request_session()
-        if args:
-            # What was searched for is not kept: it may be a name or a number.
-            record(db, "search", object_type="persons", fields=sorted(args))
-        _visible_fields()
-        people = page_of(
-            db,
-            service.search(db, within=people_in_reach(db), **args),
-            pagination_parameters,
-        )
-        db.commit()
-        return people
+        """List the people you reach, by hamlet, tier or status. To find
+        someone by name or number, use POST .../persons/search."""
+        in_address = [term for term in PERSONAL_TERMS if term in request.args]
+        if in_address:
+            raise Invalid(
+                "Search by name or number with POST .../persons/search: terms "
+                "in an address end up in logs and browser histories.",
+                errors=[
+                    field_error(term, "Send it in the search body.", "query")
+                    for term in in_address
+                ],
+            )
+        return _find(args, pagination_parameters, "persons.list")
 
     @requires("persons:write")
     @blp.arguments(PersonSchema)
@@ -82,6 +89,31 @@ class People(MethodView):
         db.commit()
         _visible_fields()
         return person, 201, etag_headers(person)
+
+
+@blp.route("/c/<commune>/persons/search")
+class PeopleSearch(MethodView):
+    @requires("persons:read")
+    @blp.arguments(PersonSearchSchema)
+    @blp.response(200, PersonSchema(many=True))
+    @blp.paginate(**PAGINATION)
+    def post(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Find people by name (diacritics optional) or exactly by number.
+        Changes nothing; a POST only so the terms stay out of addresses."""
+        return _find(args, pagination_parameters, "search")
+
+
+def _find(args: dict[str, Any], pagination: Any, action: str) -> list[Person]:
+    db = request_session()
+    # Every listing is audited; what was searched for is not kept, only which
+    # filters were used, since a term may be a name or a number.
+    record(db, action, object_type="persons", fields=sorted(args))
+    _visible_fields()
+    people = page_of(
+        db, service.search(db, within=people_in_reach(db), **args), pagination
+    )
+    db.commit()
+    return people
 
 
 @blp.route("/c/<commune>/persons/<uuid:person_id>")
@@ -109,6 +141,42 @@ class PersonById(MethodView):
         db.commit()
         _visible_fields()
         return person, 200, etag_headers(person)
+
+
+@blp.route("/c/<commune>/persons/<uuid:person_id>/tier")
+class Tier(MethodView):
+    @requires("cases:read")
+    @blp.response(200, TierChangeSchema(many=True))
+    def get(self, person_id: uuid.UUID) -> Any:
+        """Every tier decision about the person, newest first."""
+        db = request_session()
+        person = reachable(db, person_id)
+        history = service.tier_history(db, person.id)
+        note_read(db, person, "tiers", TierChangeSchema().fields)
+        db.commit()
+        return history
+
+    @requires("tiers:write")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.arguments(TierDecisionSchema)
+    @blp.response(201, TierChangeSchema)
+    def post(self, values: dict[str, Any], person_id: uuid.UUID) -> Any:
+        """Place the person in a tier, with the reason; tier 2 needs a
+        responsible officer. Needs the person's If-Match."""
+        db = request_session()
+        person = reachable(db, person_id)
+        check_if_match(person)
+        change = service.change_tier(
+            db,
+            person,
+            tier=values["tier"],
+            reason=values["reason"],
+            decided_on=values.get("decided_on") or local_today(),
+            decided_by=signed_in(),
+            officer_id=values.get("officer_id"),
+        )
+        db.commit()
+        return change, 201, etag_headers(person)
 
 
 @blp.route("/c/<commune>/persons/<uuid:person_id>/readers")

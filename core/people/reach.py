@@ -13,12 +13,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from core.access.policy import hamlet_scope, signed_in
+from core.access.models import MembershipHamlet
+from core.access.policy import roles_in_commune, signed_in
 from core.audit.trail import record
 from core.errors import NotFound
+from core.mentoring import service as mentoring
+from core.organisation.models import HamletStaff
 from core.people.models import Person
 
 NOT_HERE = "No person of this commune that you may reach has that id."
@@ -26,11 +29,41 @@ NOT_HERE = "No person of this commune that you may reach has that id."
 
 def people_in_reach(db: Session) -> ColumnElement[bool] | None:
     """A condition on :class:`Person` narrowing to the caller's reach in the
-    request's commune, or None when the caller reaches everyone there."""
-    scope = hamlet_scope(db, signed_in(), g.commune)
-    if scope is None:
+    request's commune, or None when the caller reaches everyone there.
+
+    A role that reads people commune-wide (the chief, the health team) reaches
+    everyone; a hamlet team member reaches the people of their hamlets; a
+    police officer reaches the people assigned to them and the people of the
+    hamlets they serve. Several roles add up.
+    """
+    principal = signed_in()
+    if principal.is_operator:
         return None
-    return Person.hamlet_id.in_(scope)
+    reaches: list[ColumnElement[bool]] = []
+    for membership, role in roles_in_commune(db, principal, g.commune):
+        if "persons:read" not in role.permissions:
+            continue
+        if role.assignment_scoped:
+            assert principal.user_id is not None  # only accounts hold roles
+            reaches.append(Person.id.in_(mentoring.people_of(db, principal.user_id)))
+            reaches.append(
+                Person.hamlet_id.in_(
+                    select(HamletStaff.hamlet_id).where(
+                        HamletStaff.user_id == principal.user_id
+                    )
+                )
+            )
+        elif role.hamlet_scoped:
+            reaches.append(
+                Person.hamlet_id.in_(
+                    select(MembershipHamlet.hamlet_id).where(
+                        MembershipHamlet.membership_id == membership.id
+                    )
+                )
+            )
+        else:
+            return None
+    return or_(*reaches) if reaches else false()
 
 
 def reachable(db: Session, person_id: uuid.UUID) -> Person:

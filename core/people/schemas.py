@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
-from core.people.models import Sex
+from core.people.models import TIERS, PersonStatus, Sex
 
 _SEXES = [s.value for s in Sex]
 VISIBLE_KEY = "person_fields"
@@ -28,6 +28,11 @@ class PersonSchema(ma.Schema):
     family_contacts = ma.fields.String(
         allow_none=True, validate=validate.Length(max=2000)
     )
+    tier = ma.fields.Integer(
+        dump_only=True,
+        metadata={"description": "Changed by a tier decision (POST .../tier)"},
+    )
+    status = ma.fields.String(dump_only=True)
     version = ma.fields.Integer(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
@@ -48,12 +53,25 @@ class PersonPatchSchema(PersonSchema):
 
 
 class PersonQuerySchema(ma.Schema):
+    """Filters of the list, in the query string: none of them personal."""
+
+    hamlet_id = ma.fields.UUID()
+    tier = ma.fields.Integer(validate=validate.OneOf(list(TIERS)))
+    status = ma.fields.String(validate=validate.OneOf([s.value for s in PersonStatus]))
+
+
+class PersonSearchSchema(PersonQuerySchema):
+    """A search by name or number, sent in the body so that neither ends up
+    in an address, a browser history or an access log."""
+
     q = ma.fields.String(
         validate=validate.Length(max=200),
         metadata={"description": "Part of a name, with or without diacritics"},
     )
     national_id = ma.fields.String(validate=validate.Length(max=20))
-    hamlet_id = ma.fields.UUID()
+
+    class Meta:
+        unknown = ma.RAISE
 
 
 class ReaderSchema(ma.Schema):
@@ -63,3 +81,35 @@ class ReaderSchema(ma.Schema):
         ma.fields.String(), attribute="fields", data_key="fields"
     )
     action = ma.fields.String()
+    part = ma.fields.Function(
+        lambda event: (event.details or {}).get("part"),
+        metadata={"description": "What was read: the file, its cases, ..."},
+    )
+    break_glass = ma.fields.Function(
+        lambda event: (event.details or {}).get("break_glass"),
+        metadata={"description": "The grant, for a read from outside the commune"},
+    )
+
+
+class TierDecisionSchema(ma.Schema):
+    """A decision placing a person in a tier."""
+
+    tier = ma.fields.Integer(required=True, validate=validate.OneOf(list(TIERS)))
+    reason = ma.fields.String(required=True, validate=validate.Length(max=2000))
+    decided_on = ma.fields.Date(metadata={"description": "Defaults to today"})
+    officer_id = ma.fields.UUID(
+        metadata={"description": "The officer responsible from now on (tier 2)"}
+    )
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class TierChangeSchema(ma.Schema):
+    id = ma.fields.UUID()
+    from_tier = ma.fields.Integer(allow_none=True)
+    to_tier = ma.fields.Integer()
+    decided_on = ma.fields.Date()
+    decided_by_name = ma.fields.String()
+    reason = ma.fields.String()
+    recorded_at = ma.fields.DateTime()

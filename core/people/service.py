@@ -8,15 +8,28 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from core.crypto.fields import blind_index
+from core.db import local_today
 from core.errors import Conflict, Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
-from core.people.models import Person, Sex, digits
+from core.identity.authn import Principal
+from core.identity.service import display_name
+from core.mentoring import service as mentoring
+from core.people.models import (
+    TIERS,
+    Person,
+    PersonStatus,
+    Sex,
+    TierChange,
+    digits,
+)
+from core.plugin_host.events import emit
 from tenants.divisions import fold
 
 logger = logging.getLogger(__name__)
@@ -112,10 +125,12 @@ def search(
     q: str | None = None,
     national_id: str | None = None,
     hamlet_id: uuid.UUID | None = None,
+    tier: int | None = None,
+    status: str | None = None,
     within: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
-    """People of the bound commune by folded name, exact number or hamlet;
-    ``within`` narrows to a caller's reach (core.people.reach)."""
+    """People of the bound commune by folded name, exact number, hamlet, tier
+    or status; ``within`` narrows to a caller's reach (core.people.reach)."""
     query = select(Person).order_by(Person.name_search, Person.id)
     if q:
         for word in fold(q).split():
@@ -126,6 +141,87 @@ def search(
         )
     if hamlet_id:
         query = query.where(Person.hamlet_id == hamlet_id)
+    if tier is not None:
+        query = query.where(Person.tier == tier)
+    if status:
+        query = query.where(Person.status == PersonStatus(status))
     if within is not None:
         query = query.where(within)
     return query
+
+
+# -- tiers ---------------------------------------------------------------------
+
+MIN_TIER_REASON = 10
+
+
+def change_tier(
+    db: Session,
+    person: Person,
+    *,
+    tier: int,
+    reason: str,
+    decided_on: date,
+    decided_by: Principal,
+    officer_id: uuid.UUID | None = None,
+) -> TierChange:
+    """Place ``person`` in ``tier`` with the reason and who decided.
+
+    A tier-2 person has a responsible officer: name one in ``officer_id``
+    unless they already have one.
+    """
+    reason = reason.strip()
+    if tier not in TIERS:
+        raise Invalid(
+            "A tier is 1, 2 or 3.", errors=[field_error("tier", "1, 2 or 3.")]
+        )
+    if tier == person.tier:
+        raise Conflict(f"This person is already in tier {tier}.")
+    if len(reason) < MIN_TIER_REASON:
+        raise Invalid(
+            f"Say why, in at least {MIN_TIER_REASON} characters: the reason stays "
+            "in the person's tier history.",
+            errors=[field_error("reason", f"At least {MIN_TIER_REASON} characters.")],
+        )
+    if decided_on > local_today():
+        raise Invalid(
+            "A tier decision is recorded once it is made; its date cannot be in "
+            "the future.",
+            errors=[field_error("decided_on", "In the future.")],
+        )
+    name = display_name(db, decided_by)
+    if officer_id is not None:
+        mentoring.assign(
+            db, person, officer_id, started_on=decided_on, reason=None, by_name=name
+        )
+    if tier == 2 and mentoring.current_assignment(db, person.id) is None:
+        raise Invalid(
+            "A tier-2 person has a responsible officer: give officer_id.",
+            errors=[field_error("officer_id", "Needed for tier 2.")],
+        )
+    change = TierChange(
+        person_id=person.id,
+        from_tier=person.tier,
+        to_tier=tier,
+        decided_on=decided_on,
+        decided_by_id=decided_by.user_id,
+        decided_by_name=name,
+        reason=reason,
+    )
+    db.add(change)
+    person.tier = tier
+    db.flush()
+    emit(db, "tier_changed", person.id, from_tier=change.from_tier, to_tier=tier)
+    logger.info("person %s moved to tier %d", person.id, tier)
+    return change
+
+
+def tier_history(db: Session, person_id: uuid.UUID) -> list[TierChange]:
+    """Every tier decision about the person, newest first."""
+    return list(
+        db.scalars(
+            select(TierChange)
+            .where(TierChange.person_id == person_id)
+            .order_by(TierChange.decided_on.desc(), TierChange.recorded_at.desc())
+        )
+    )

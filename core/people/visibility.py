@@ -3,8 +3,9 @@ not see is absent from what it gets, not blanked."""
 
 from __future__ import annotations
 
-IDENTITY = frozenset({"id", "full_name", "sex", "hamlet_id", "version"})
-HEALTH = IDENTITY | {"date_of_birth", "other_names"}
+IDENTITY = frozenset({"id", "full_name", "sex", "hamlet_id", "status", "version"})
+# The tier says how far someone's drug use has gone: health and police only.
+HEALTH = IDENTITY | {"date_of_birth", "other_names", "tier"}
 FULL = HEALTH | {
     "national_id",
     "phone",

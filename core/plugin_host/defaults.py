@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.access.permissions import CORE_PERMISSIONS, Permission
-from core.plugin_host.contributions import JobDefinition
+from core.plugin_host.contributions import JobDefinition, PeriodicJob
 from core.plugin_host.hookspecs import hookimpl
 
 
@@ -21,5 +21,16 @@ def binhyen_permissions() -> Iterable[Permission]:
 @hookimpl
 def binhyen_jobs() -> Iterable[JobDefinition]:
     from core.breakglass.service import notify
+    from core.worklist import daily
 
-    return (JobDefinition("core.break_glass_notice", notify),)
+    return (
+        JobDefinition("core.break_glass_notice", notify),
+        JobDefinition(daily.JOB_NAME, daily.run),
+    )
+
+
+@hookimpl
+def binhyen_periodic_jobs() -> Iterable[PeriodicJob]:
+    from core.worklist import daily
+
+    return (PeriodicJob(daily.JOB_NAME, cron=daily.SCHEDULE),)

@@ -14,6 +14,9 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import Database
+from core.mentoring import service as mentoring
+from core.organisation import service as organisation
+from core.people.models import Person
 from core.people.visibility import FULL, HEALTH, IDENTITY
 from tenants.isolation import bind_tenant
 from tests import factories as f
@@ -44,22 +47,39 @@ def _open(client: FlaskClient, staffed: f.Staffed, **body: Any) -> Any:
 
 
 def _member(database: Database, staffed: f.Staffed, role: str, **kw: Any) -> str:
-    with database.session() as db:
-        account = f.user(db)
-        f.grant(db, account, role, commune=staffed.commune, **kw)
-        secret = f.token(db, account, commune=staffed.commune)
-        db.commit()
-        return secret
+    return f.member(database, staffed, role, **kw)[1]
+
+
+def _mentor(database: Database, staffed: f.Staffed, person_id: str) -> str:
+    """An officer made responsible for the person; returns their token."""
+    account, secret = f.member(database, staffed, "officer")
+    session = f.in_commune(database, staffed.commune)
+    try:
+        subject = session.get(Person, (staffed.commune.id, uuid.UUID(person_id)))
+        assert subject is not None
+        mentoring.assign(
+            session, subject, account.id, started_on=None, reason=None, by_name="t"
+        )
+        session.commit()
+    finally:
+        session.close()
+    return secret
+
+
+def _search(client: FlaskClient, staffed: f.Staffed, **terms: Any) -> Any:
+    return client.post(
+        _persons(staffed) + "search", json=terms, headers=f.bearer(staffed.token)
+    )
 
 
 def test_an_officer_opens_a_file_and_reads_it_back(
     client: FlaskClient, database: Database
 ) -> None:
     chief = f.staffed_commune(database, "05089")
-    officer = _member(database, chief, "officer")
     made = _open(client, chief)
     assert made.status_code == 201, made.get_json()
     person = made.get_json()
+    officer = _mentor(database, chief, person["id"])
     read = client.get(_persons(chief) + person["id"], headers=f.bearer(officer))
     assert read.status_code == 200
     body = read.get_json()
@@ -111,13 +131,25 @@ def test_names_are_found_without_diacritics_and_numbers_exactly(
     chief = f.staffed_commune(database, "05089")
     an = _open(client, chief).get_json()
     _open(client, chief, full_name="Đỗ Thị Hồng", national_id="001203009999")
-    auth = f.bearer(chief.token)
-    by_name = client.get(_persons(chief) + "?q=nguyen van an", headers=auth)
+    by_name = _search(client, chief, q="nguyen van an")
     assert [p["id"] for p in by_name.get_json()] == [an["id"]]
-    by_folded = client.get(_persons(chief) + "?q=DO thi", headers=auth)
+    by_folded = _search(client, chief, q="DO thi")
     assert [p["full_name"] for p in by_folded.get_json()] == ["Đỗ Thị Hồng"]
-    by_number = client.get(_persons(chief) + f"?national_id={NUMBER}", headers=auth)
+    by_number = _search(client, chief, national_id=NUMBER)
     assert [p["id"] for p in by_number.get_json()] == [an["id"]]
+
+
+def test_names_and_numbers_are_never_taken_from_the_address(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    _open(client, chief)
+    answer = client.get(
+        _persons(chief) + f"?national_id={NUMBER}", headers=f.bearer(chief.token)
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["field"] == "national_id"
+    assert NUMBER not in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +161,10 @@ def test_each_role_sees_only_its_fields_and_the_rest_are_absent(
 ) -> None:
     chief = f.staffed_commune(database, "05089")
     person = _open(client, chief).get_json()
-    secret = _member(database, chief, role)
+    if role == "officer":
+        secret = _mentor(database, chief, person["id"])
+    else:
+        secret = _member(database, chief, role)
     body = client.get(_persons(chief) + person["id"], headers=f.bearer(secret))
     assert set(body.get_json()) == fields
     listed = client.get(_persons(chief), headers=f.bearer(secret)).get_json()
@@ -177,7 +212,8 @@ def test_every_read_is_audited_and_the_chief_sees_who_opened_the_file(
     person = _open(client, chief).get_json()
     health = _member(database, chief, "health_worker")
     client.get(_persons(chief) + person["id"], headers=f.bearer(health))
-    client.get(_persons(chief) + "?q=nguyen", headers=f.bearer(chief.token))
+    _search(client, chief, q="nguyen")
+    client.get(_persons(chief), headers=f.bearer(chief.token))
 
     readers = client.get(
         _persons(chief) + person["id"] + "/readers", headers=f.bearer(chief.token)
@@ -192,6 +228,10 @@ def test_every_read_is_audited_and_the_chief_sees_who_opened_the_file(
         ).all()
         assert [s.fields for s in searches] == [["q"]]
         assert all("nguyen" not in str(s.details) for s in searches)
+        listings = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "persons.list")
+        ).all()
+        assert len(listings) == 1
     finally:
         session.close()
 
@@ -228,6 +268,11 @@ def test_an_outsider_reads_one_file_only_under_an_approved_grant(
     granted = client.get(read_url, headers=f.bearer(away.token))
     assert granted.status_code == 200
     assert granted.get_json()["national_id"] == NUMBER
+    readers = client.get(
+        _persons(home) + person["id"] + "/readers", headers=f.bearer(home.token)
+    ).get_json()
+    assert [r["break_glass"] for r in readers] == [asked["id"]]
+    assert readers[0]["actor_name"] == away.chief.username
     client.post(
         f"/api/v1/c/{home.commune.slug}/break-glass/{asked['id']}/revoke",
         headers=f.bearer(home.token),
@@ -247,3 +292,34 @@ def test_no_number_phone_address_or_contact_is_in_a_dump(
     raw = dump(app, backend, tmp_path)
     for value in (NUMBER, PHONE, ADDRESS, FAMILY):
         assert value.encode() not in raw, value
+
+
+def test_an_officer_reaches_the_people_assigned_and_those_of_their_hamlets(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with database.session() as db:
+        bind_tenant(db, chief.commune.id)
+        served = f.hamlet(db, "Xóm Tây Phong")
+        db.commit()
+    in_hamlet = _open(client, chief, hamlet_id=str(served.id)).get_json()
+    assigned = _open(client, chief, national_id="001203002222").get_json()
+    other = _open(client, chief, national_id="001203003333").get_json()
+    officer, secret = f.member(database, chief, "officer")
+    session = f.in_commune(database, chief.commune)
+    try:
+        organisation.serve_hamlet(session, session.merge(served), officer.id)
+        subject = session.get(Person, (chief.commune.id, uuid.UUID(assigned["id"])))
+        assert subject is not None
+        mentoring.assign(
+            session, subject, officer.id, started_on=None, reason=None, by_name="t"
+        )
+        session.commit()
+    finally:
+        session.close()
+
+    auth = f.bearer(secret)
+    listed = client.get(_persons(chief), headers=auth).get_json()
+    assert sorted(p["id"] for p in listed) == sorted([in_hamlet["id"], assigned["id"]])
+    assert client.get(_persons(chief) + other["id"], headers=auth).status_code == 404
+    assert client.get(_persons(chief) + assigned["id"], headers=auth).status_code == 200

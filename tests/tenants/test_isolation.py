@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.db import Database
 from core.hamlets.models import Hamlet
+from core.models import metadata
 from tenants.isolation import TenantContextError, bind_tenant
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
@@ -61,6 +62,23 @@ def test_orm_reads_only_the_bound_communes_rows(
         session.close()
 
 
+def _deleted_before(model: type) -> list[type]:
+    """Commune-owned models whose tables depend on ``model``'s, directly or
+    through others, the most dependent first."""
+    tables = metadata.sorted_tables
+    target = model.__table__  # type: ignore[attr-defined]
+    by_table = {m.__table__: m for m in tenant_models()}  # type: ignore[attr-defined]
+    reaching = {target}
+    for table in tables[tables.index(target) + 1 :]:
+        if any(fk.column.table in reaching for fk in table.foreign_keys):
+            reaching.add(table)
+    return [
+        by_table[table]
+        for table in reversed(tables)
+        if table in reaching and table is not target and table in by_table
+    ]
+
+
 @pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
 def test_orm_bulk_update_and_delete_reach_only_the_bound_commune(
     model: type, world: World, database: Database
@@ -89,6 +107,10 @@ def test_orm_bulk_update_and_delete_reach_only_the_bound_commune(
                 session.execute(delete(model))
             session.rollback()
             return
+        # Rows that must go first (they point at this model, RESTRICT) go
+        # first, by the same unscoped bulk delete.
+        for dependent in _deleted_before(model):
+            session.execute(delete(dependent))
         session.execute(delete(model))
         session.commit()
         assert session.scalars(select(model)).all() == []
