@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.people.api import blp as people_api
     from core.plugin_host.api import blp as plugins_api
     from core.timeline.api import blp as timeline_api
+    from core.transfers.api import blp as transfers_api
     from core.web import bp as web
     from core.worklist.api import blp as worklist_api
 
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         mentoring_api,
         worklist_api,
         timeline_api,
+        transfers_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

@@ -657,10 +657,8 @@ def jobs_sweep() -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker (with RQ's scheduler, for delayed jobs and retries)."""
-    from rq import Queue, Worker
-
     from core.jobs import runner
-    from core.jobs.outbox import QUEUE_NAME
+    from core.jobs.worker import make_worker
 
     redis = current_app.extensions.get("binhyen.redis")
     if redis is None:
@@ -669,8 +667,7 @@ def worker_command(burst: bool) -> None:
             "web process and need no worker."
         )
     runner.bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
-    worker = Worker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
-    worker.work(with_scheduler=True, burst=burst)
+    make_worker(redis).work(with_scheduler=True, burst=burst)
 
 
 @click.command("scheduler")

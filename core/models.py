@@ -19,6 +19,7 @@ from core.mentoring import models as mentoring_models
 from core.organisation import models as organisation_models
 from core.people import models as people_models
 from core.plugin_host import models as plugin_models
+from core.transfers import models as transfer_models
 from core.worklist import models as worklist_models
 from tenants import models as tenant_models
 
@@ -37,6 +38,7 @@ MODEL_MODULES = (
     case_models,
     mentoring_models,
     worklist_models,
+    transfer_models,
 )
 
 metadata = Base.metadata

@@ -40,6 +40,7 @@ from core.organisation.models import HamletStaff, Team, TeamMember
 from core.people import service as people_service
 from core.people.models import Person, TierChange
 from core.plugin_host.models import CommunePlugin
+from core.transfers.models import IncomingTransfer, OutgoingTransfer
 from core.worklist import service as worklist_service
 from core.worklist.models import WorkItem
 from plugins.bulletin.models import Notice, Receipt
@@ -359,6 +360,47 @@ def hamlet_staff(db: Session, place: Commune) -> HamletStaff:
     return organisation_service.serve_hamlet(db, hamlet(db), officer(db, place).id)
 
 
+def outgoing_transfer(
+    db: Session, transfer_id: uuid.UUID | None = None
+) -> OutgoingTransfer:
+    """A transfer asked of another commune, written directly (no job)."""
+    row = OutgoingTransfer(
+        id=transfer_id or uuid.uuid4(),
+        person_id=person(db, "Lò Thị Hiền").id,
+        to_commune_id=uuid.uuid4(),
+        to_commune_name="Xã Khác",
+        reason="Chuyển đến sống cùng chồng",
+        requested_by_name="tests",
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def incoming_transfer(
+    db: Session, transfer_id: uuid.UUID | None = None
+) -> IncomingTransfer:
+    """A file offered by another commune, written directly (no job)."""
+    row = IncomingTransfer(
+        id=transfer_id or uuid.uuid4(),
+        from_commune_id=uuid.uuid4(),
+        from_commune_name="Xã Khác",
+        source_person_id=uuid.uuid4(),
+        reason="Chuyển đến sống cùng chồng",
+        file='{"version": 1, "person": {"full_name": "Lò Thị Hiền"}, "cases": []}',
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _both_halves(db: Session, place: Commune) -> uuid.UUID:
+    shared = uuid.uuid4()
+    outgoing_transfer(db, shared)
+    incoming_transfer(db, shared)
+    return shared
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -380,6 +422,8 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Team: lambda db, place: team(db),
     TeamMember: lambda db, place: team_member(db),
     HamletStaff: hamlet_staff,
+    OutgoingTransfer: lambda db, place: outgoing_transfer(db),
+    IncomingTransfer: lambda db, place: incoming_transfer(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -398,6 +442,8 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "team_id": lambda db, place: team(db).id,
     "member_id": lambda db, place: team_member(db).id,
     "user_id": lambda db, place: officer(db, place).id,
+    # One id for both halves, so incoming and outgoing routes each find theirs.
+    "transfer_id": _both_halves,
 }
 
 

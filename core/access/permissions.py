@@ -82,4 +82,7 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("work:manage", "See and close the whole commune's work."),
     Permission("teams:read", "See the commune's teams and hamlet staff."),
     Permission("teams:write", "Form teams and assign staff to hamlets."),
+    Permission("transfers:read", "See files moved to or from other communes."),
+    Permission("transfers:write", "Send a person's file to the commune they moved to."),
+    Permission("transfers:approve", "Accept or refuse a file another commune sends."),
 )

@@ -21,11 +21,15 @@ def binhyen_permissions() -> Iterable[Permission]:
 @hookimpl
 def binhyen_jobs() -> Iterable[JobDefinition]:
     from core.breakglass.service import notify
+    from core.transfers import service as transfers
     from core.worklist import daily
 
     return (
         JobDefinition("core.break_glass_notice", notify),
         JobDefinition(daily.JOB_NAME, daily.run),
+        JobDefinition(transfers.OFFER, transfers.offer),
+        JobDefinition(transfers.REPLY, transfers.reply),
+        JobDefinition(transfers.NOTICE, transfers.notice),
     )
 
 

@@ -101,6 +101,7 @@ def resolve(
     person_id: uuid.UUID | None = None,
     subject_id: uuid.UUID | None = None,
     kinds: Iterable[str] | None = None,
+    keep_kinds: Iterable[str] | None = None,
     due_until: date | None = None,
     status: ItemStatus = ItemStatus.DONE,
     by_name: str = "",
@@ -115,6 +116,8 @@ def resolve(
         conditions.append(WorkItem.subject_id == subject_id)
     if kinds is not None:
         conditions.append(WorkItem.kind.in_(list(kinds)))
+    if keep_kinds is not None:
+        conditions.append(WorkItem.kind.not_in(list(keep_kinds)))
     if due_until is not None:
         conditions.append(WorkItem.due_on <= due_until)
     items = db.scalars(select(WorkItem).where(*conditions)).all()

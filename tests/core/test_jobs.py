@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from redis import Redis
-from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from core.app import create_app
@@ -30,6 +29,7 @@ from core.db import Database
 from core.hamlets.models import Hamlet
 from core.jobs import outbox, runner
 from core.jobs.models import Job, JobStatus
+from core.jobs.worker import make_worker
 from core.plugin_host.contributions import JobDefinition
 from tenants.isolation import bind_tenant
 from tests import factories as f
@@ -163,8 +163,7 @@ def _hamlet_names(database: Database, place: Any) -> list[str]:
 
 
 def _drain(app: Flask) -> None:
-    redis = app.extensions["binhyen.redis"]
-    SimpleWorker([Queue(outbox.QUEUE_NAME, connection=redis)], connection=redis).work(
+    make_worker(app.extensions["binhyen.redis"], fork=False).work(
         burst=True, logging_level="WARNING"
     )
 

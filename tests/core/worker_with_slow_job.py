@@ -15,12 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rq import Queue, Worker
-
 from core.app import create_app
 from core.hamlets import service as hamlet_service
 from core.jobs import runner
-from core.jobs.outbox import QUEUE_NAME
+from core.jobs.worker import make_worker
 from core.plugin_host.contributions import JobDefinition
 
 MARKER = Path(os.environ["MARKER_PATH"])
@@ -37,8 +35,7 @@ def main() -> None:
     app = create_app()
     app.extensions["binhyen.jobs"].add(JobDefinition("tests.slow", slow), None)
     runner.bind_app(app)
-    redis = app.extensions["binhyen.redis"]
-    worker = Worker([Queue(QUEUE_NAME, connection=redis)], connection=redis)
+    worker = make_worker(app.extensions["binhyen.redis"])
     worker.work(with_scheduler=True, logging_level="WARNING")
 
 
