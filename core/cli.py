@@ -63,6 +63,7 @@ def register_commands(app: Flask) -> None:
         scheduler_command,
         audit_group,
         keys_group,
+        cases_group,
     ):
         app.cli.add_command(group)
 
@@ -683,6 +684,80 @@ def scheduler_command() -> None:
     else:
         click.echo("No Redis: running the timetable in this process.")
         schedule.run_in_process(app)
+
+
+# -- cases -----------------------------------------------------------------
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Cases, their legal rulesets and the work they raise."""
+
+
+@cases_group.command("rulesets")
+@click.option("--json", "as_json", is_flag=True)
+def cases_rulesets(as_json: bool) -> None:
+    """The installed legal rulesets, with the date each takes effect."""
+    from core.cases import rules
+
+    rows = [
+        {
+            "id": ruleset.id,
+            "effective_from": ruleset.effective_from.isoformat(),
+            "title": ruleset.title_en,
+            "kinds": len(ruleset.kinds),
+        }
+        for ruleset in rules.rulesets()
+    ]
+    _print_rows(rows, as_json, ("id", "effective_from", "title"))
+
+
+@cases_group.command("past-end")
+@click.option("--commune", required=True, help="Slug of the commune.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+@_fail_on_problem
+def cases_past_end(commune: str, as_json: bool) -> None:
+    """Open cases whose end date has passed with no extension."""
+    from core.cases import service as case_service
+    from core.db import local_today
+
+    today = local_today()
+    with get_database().session() as db:
+        resolution.resolve_for_operator(db, commune)
+        rows = [
+            {
+                "case": str(case.id),
+                "person": str(case.person_id),
+                "kind": case.kind.value,
+                "end_on": case.end_on.isoformat() if case.end_on else None,
+                "days_past": (today - case.end_on).days if case.end_on else None,
+            }
+            for case in db.scalars(case_service.past_end(db, today))
+        ]
+    _print_rows(rows, as_json, ("case", "person", "kind", "end_on", "days_past"))
+
+
+@cases_group.command("raise-due")
+@click.option("--commune", required=True, help="Slug of the commune.")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Raise as on this day (default today), to replay a missed day.",
+)
+@with_appcontext
+@_fail_on_problem
+def cases_raise_due(commune: str, on: Any) -> None:
+    """Raise the commune's due work now, as the daily job does."""
+    from core.db import local_today
+    from core.worklist import daily
+
+    with get_database().session() as db:
+        resolution.resolve_for_operator(db, commune)
+        raised = daily.raise_due(db, on.date() if on else local_today())
+        db.commit()
+    click.echo(f"{raised} work items raised.")
 
 
 # -- audit -----------------------------------------------------------------

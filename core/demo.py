@@ -1,5 +1,6 @@
-"""Demonstration data for `make run`: a province, two communes, their hamlets
-and one account for each role, all with the same published demo password.
+"""Demonstration data for `make run`: a province, two communes, their hamlets,
+one account for each role, all with the same published demo password, and
+people's files with a year of history (``core.demo_people``).
 
 Only for the embedded default or a server that is explicitly a demo; the CLI
 refuses otherwise.
@@ -11,6 +12,7 @@ import logging
 
 from core.access import service as access_service
 from core.db import Database
+from core.demo_people import demo_seed_of, seed_case_files
 from core.hamlets import service as hamlet_service
 from core.identity import authn
 from core.identity import service as identity_service
@@ -80,6 +82,7 @@ def seed(database: Database) -> list[str]:
                 hamlet_service.create(db, {"name": n, "kind": k, "code": c})
                 for n, k, c in hamlets
             ]
+            accounts = {}
             for prefix, (role, title) in ROLE_ACCOUNTS.items():
                 username = f"{prefix}.{slug.replace('-', '')}"
                 user = identity_service.create_user(
@@ -96,7 +99,17 @@ def seed(database: Database) -> list[str]:
                     role,
                     [made[0].id] if role == "hamlet_member" else [],
                 )
+                accounts[prefix] = user
                 lines.append(f"  {username:<20}{role} in {commune.name}")
+            people = seed_case_files(
+                db,
+                made,
+                chief=accounts["chief"],
+                officer=accounts["officer"],
+                committee=accounts["committee"],
+                seed=demo_seed_of(code),
+            )
+            lines.append(f"  ({people} people's files in {commune.name})")
             db.commit()
     logger.info("demo data seeded")
     return lines

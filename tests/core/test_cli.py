@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from core.identity.models import User
 from core.identity.passwords import verify_password
 from tenants.models import Commune, CommuneStatus, Region
 from tests import factories as f
+from tests.conftest import sign_in
 
 
 @pytest.fixture
@@ -529,6 +531,32 @@ def test_demo_seed_leaves_a_database_that_already_has_regions_alone(
         assert db.scalars(select(User.id)).first() is None
 
 
+def test_every_demo_account_signs_in_and_finds_work_waiting(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    run(runner, "demo", "seed", "--force")
+    for slug in COMMUNES:
+        for prefix in ROLE_ACCOUNTS:
+            browser = client.application.test_client()
+            username = f"{prefix}.{slug.replace('-', '')}"
+            answer = sign_in(browser, username, DEMO_PASSWORD)
+            assert answer.status_code == 302, username
+            assert answer.headers["Location"].endswith("/"), username
+    officer = client.application.test_client()
+    sign_in(officer, "officer.caophong", DEMO_PASSWORD)
+    work = officer.get(
+        "/api/v1/c/cao-phong/work-items/", headers={"Accept": "application/json"}
+    )
+    assert work.status_code == 200
+    assert {item["kind"] for item in work.get_json()} >= {"residence_check"}
+    people = officer.get("/api/v1/c/cao-phong/persons/").get_json()
+    assert len(people) >= 5
+    chief = client.application.test_client()
+    sign_in(chief, "chief.caophong", DEMO_PASSWORD)
+    past = chief.get("/api/v1/c/cao-phong/cases/past-end").get_json()
+    assert past, "the demo has a case past its end, for the chief to close"
+
+
 def test_demo_seed_with_force_fills_an_empty_database_once(
     runner: FlaskCliRunner, client: FlaskClient, database: Database
 ) -> None:
@@ -556,3 +584,44 @@ def test_demo_seed_with_force_fills_an_empty_database_once(
     with database.session() as db:
         assert len(list(db.scalars(select(Commune.id)))) == len(COMMUNES)
         assert len(list(db.scalars(select(User.id)))) == len(expected)
+
+
+def test_the_operator_lists_rulesets_and_past_end_cases_and_raises_due_work(
+    runner: FlaskCliRunner, database: Database
+) -> None:
+    listed = run(runner, "cases", "rulesets", "--json")
+    assert [r["id"] for r in json.loads(listed.output)] == [
+        "law-73-2021",
+        "law-120-2025",
+    ]
+    staffed = f.staffed_commune(database, "05089")
+    with f.in_commune(database, staffed.commune) as db:
+        opened = f.case(db, decision_on=date(2025, 6, 2))
+        db.commit()
+        case_id, person_id = str(opened.id), str(opened.person_id)
+    past = run(runner, "cases", "past-end", "--commune", staffed.commune.slug, "--json")
+    assert [(r["case"], r["person"]) for r in json.loads(past.output)] == [
+        (case_id, person_id)
+    ]
+    raised = run(
+        runner,
+        "cases",
+        "raise-due",
+        "--commune",
+        staffed.commune.slug,
+        "--date",
+        "2027-01-06",
+    )
+    assert raised.output.strip() == "3 work items raised."
+    again = run(
+        runner,
+        "cases",
+        "raise-due",
+        "--commune",
+        staffed.commune.slug,
+        "--date",
+        "2027-01-06",
+    )
+    assert again.output.strip() == "0 work items raised."
+    message = refused(runner, "cases", "past-end", "--commune", "nowhere")
+    assert "commune" in message.lower()
