@@ -178,8 +178,11 @@ def _register_plugin_blueprints(
         )
         for blueprint in blueprints
     ]
+    names = [blueprint.name for _owner, blueprint, _register in found]
     for owner, blueprint, _register in found:
         problems = _plugin_blueprint_problems(blueprint, catalogue)
+        if blueprint.name in app.blueprints or names.count(blueprint.name) > 1:
+            problems.append(f"blueprint name {blueprint.name!r} is already taken")
         if problems:
             host.drop(owner, "; ".join(problems))
     for owner, blueprint, register in found:

@@ -119,7 +119,12 @@ def seal(session: Session, plain: str) -> Sealed:
     tenant = current_tenant(session)
     if tenant is None:
         raise RuntimeError("encrypting needs a session bound to a commune")
-    key = active_keyring().get(session, tenant)
+    try:
+        key = active_keyring().get(session, tenant)
+    except KeyError_ as exc:
+        raise UnreadableError(
+            "this commune's data key was destroyed; nothing new can be stored for it"
+        ) from exc
     nonce = os.urandom(NONCE_BYTES)
     body = key.cipher.encrypt(nonce, plain.encode(), tenant.bytes)
     text = PREFIX + base64.b64encode(tenant.bytes + nonce + body).decode()
@@ -184,7 +189,7 @@ def _load_key_for_reading(state: ORMExecuteState) -> None:
     # Unwrap the commune's key before rows with encrypted columns come back,
     # since the column type cannot reach the database itself.
     tenant = current_tenant(state.session)
-    if tenant is None or _keyring is None or _keyring.cached(tenant) is not None:
+    if tenant is None or _keyring is None or _keyring.is_fresh(tenant):
         return
     if any(
         _encrypted_attributes(m.class_)
@@ -194,8 +199,8 @@ def _load_key_for_reading(state: ORMExecuteState) -> None:
         try:
             _keyring.get(state.session, tenant, create=False)
         except KeyError_:
-            # Nothing encrypted can exist without a key; a destroyed one
-            # leaves values unreadable, which open_value reports.
+            # Nothing encrypted can exist without a key; a destroyed one was
+            # just forgotten here, and open_value reports what is unreadable.
             logger.debug("no usable data key for the commune being read")
 
 

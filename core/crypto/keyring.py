@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -74,13 +75,27 @@ def _derive(key: bytes, purpose: bytes) -> bytes:
     )
 
 
-class Keyring:
-    """Wraps and unwraps data keys; caches unwrapped ones for this process."""
+# How long this process trusts an unwrapped key before it looks again at
+# whether the key was destroyed: crypto-shredding by another process (the
+# command line) reaches every web worker within this time.
+RECHECK_SECONDS = 30.0
 
-    def __init__(self, master: bytes, old_masters: tuple[bytes, ...] = ()) -> None:
+
+class Keyring:
+    """Wraps and unwraps data keys; caches unwrapped ones for this process,
+    checking again every ``recheck_seconds`` that they still exist."""
+
+    def __init__(
+        self,
+        master: bytes,
+        old_masters: tuple[bytes, ...] = (),
+        recheck_seconds: float = RECHECK_SECONDS,
+    ) -> None:
         self.master = master
         self.masters = {fingerprint(m): m for m in (master, *old_masters)}
+        self.recheck_seconds = recheck_seconds
         self._cache: dict[uuid.UUID, DataKey] = {}
+        self._loaded_at: dict[uuid.UUID, float] = {}
         self._platform: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -122,12 +137,14 @@ class Keyring:
         """The commune's data key, unwrapping it on first use (and making it,
         when ``create``, for a commune that has none yet)."""
         cached = self._cache.get(commune_id)
-        if cached is not None:
+        if cached is not None and self.is_fresh(commune_id):
             return cached
         pending: dict[uuid.UUID, CommuneKey] = session.info.setdefault(
             "binhyen.new_keys", {}
         )
-        record = pending.get(commune_id) or session.get(CommuneKey, commune_id)
+        record = pending.get(commune_id) or session.get(
+            CommuneKey, commune_id, populate_existing=True
+        )
         if record is None:
             if not create:
                 raise KeyError_("this commune has no data key yet")
@@ -136,6 +153,7 @@ class Keyring:
             # never used for anything that was kept.
             record = pending[commune_id] = self.create(session, commune_id)
         if record.wrapped is None:
+            self.forget(commune_id)
             raise KeyError_(
                 "this commune's data key was destroyed; its encrypted fields "
                 "cannot be read"
@@ -145,17 +163,26 @@ class Keyring:
         if commune_id not in pending:
             with self._lock:
                 self._cache[commune_id] = key
+                self._loaded_at[commune_id] = time.monotonic()
         return key
 
     def cached(self, commune_id: uuid.UUID) -> DataKey | None:
+        """The key as this process holds it, however long ago it was checked."""
         return self._cache.get(commune_id)
+
+    def is_fresh(self, commune_id: uuid.UUID) -> bool:
+        """Whether the cached key was checked within ``recheck_seconds``."""
+        loaded = self._loaded_at.get(commune_id)
+        return loaded is not None and (time.monotonic() - loaded < self.recheck_seconds)
 
     def forget(self, commune_id: uuid.UUID | None = None) -> None:
         with self._lock:
             if commune_id is None:
                 self._cache.clear()
+                self._loaded_at.clear()
             else:
                 self._cache.pop(commune_id, None)
+                self._loaded_at.pop(commune_id, None)
 
     def rotate(self, session: Session) -> int:
         """Re-wrap every data key under the current master key; returns how many.

@@ -47,12 +47,25 @@ def collect_permissions(host: PluginHost) -> tuple[Catalogue, dict[str, Role]]:
 
 
 def collect_jobs(host: PluginHost) -> JobRegistry:
+    """Every job core and the plugins declare. A plugin whose job is misnamed
+    or named twice is left out whole, with none of its jobs registered."""
     registry = JobRegistry()
     for owner, definitions in host.call_each("binhyen_jobs", at_start_up=True):
+        names = [definition.name for definition in definitions]
+        problem = None
+        if owner != CORE_NAME:
+            misnamed = [n for n in names if not n.startswith(owner + ".")]
+            if misnamed:
+                problem = f"job {misnamed[0]} must be named {owner}.<verb>"
+        twice = [n for n in names if registry.get(n) or names.count(n) > 1]
+        if twice:
+            problem = f"job {twice[0]} is declared twice"
+        if problem is not None:
+            if owner == CORE_NAME:
+                raise ValueError(problem)
+            host.drop(owner, problem)
+            continue
         for definition in definitions:
-            if owner != CORE_NAME and not definition.name.startswith(owner + "."):
-                host.drop(owner, f"job {definition.name} must be named {owner}.<verb>")
-                break
             registry.add(definition, None if owner == CORE_NAME else owner)
     return registry
 

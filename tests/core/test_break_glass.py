@@ -19,6 +19,7 @@ from core.identity.authn import Principal
 from plugins.bulletin.models import Notice
 from tenants.isolation import bind_tenant
 from tests import factories as f
+from tests.support.jobs import drain
 
 REASON = "Người này chuyển đến xã tôi, cần đối chiếu quyết định quản lý cũ."
 
@@ -101,18 +102,8 @@ def test_the_owning_commune_is_told_through_its_notification_channels(
         db.commit()
     _admin, admin_token = _region_admin(database)
     assert _ask(client, home.commune.slug, admin_token).status_code == 201
-    if "binhyen.redis" in app.extensions:
-        from rq import Queue, SimpleWorker
-
-        from core.jobs import runner
-        from core.jobs.outbox import QUEUE_NAME
-
-        runner.bind_app(app)
-        redis = app.extensions["binhyen.redis"]
-        for _ in range(2):  # the notice, then the notice's delivery
-            SimpleWorker([Queue(QUEUE_NAME, connection=redis)], connection=redis).work(
-                burst=True, logging_level="WARNING"
-            )
+    drain(app)  # the notice, then the notice's delivery
+    drain(app)
     inbox = client.get(
         f"/api/v1/c/{home.commune.slug}/bulletin/inbox", headers=f.bearer(home.token)
     )

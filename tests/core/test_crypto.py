@@ -22,7 +22,12 @@ from sqlalchemy.engine import make_url
 from core.app import create_app
 from core.config import load_settings
 from core.crypto.fields import EncryptedText, Sealed, UnreadableError, blind_index
-from core.crypto.keyring import fingerprint, new_master_key, parse_master_key
+from core.crypto.keyring import (
+    Keyring,
+    fingerprint,
+    new_master_key,
+    parse_master_key,
+)
 from core.crypto.models import CommuneKey
 from core.db import Database
 from plugins.bulletin.models import Notice
@@ -31,6 +36,13 @@ from tests import factories as f
 from tests.conftest import PG_OWNER_URL
 
 SECRET_TEXT = "Nguyễn Thị Bí Mật, 0912 345 678, thôn Đồi Hồng"
+PERSON_SECRETS = {
+    "national_id": "017203445566",
+    "phone": "0987 001 002",
+    "address": "Nhà số 12, xóm Bưng, cạnh cầu treo",
+    "family_contacts": "Vợ: Bùi Thị Dịu, 0966 333 444",
+}
+CONTACT_NOTE = "Đã vay tiền mua xe, cần theo dõi thêm"
 
 
 def _enable_bulletin(database: Database, staffed: f.Staffed) -> None:
@@ -118,7 +130,13 @@ def test_a_dump_holds_no_plaintext_before_or_after_a_key_rotation(
     staffed = f.staffed_commune(database, "05089")
     _enable_bulletin(database, staffed)
     notice = _post(client, staffed, SECRET_TEXT)
-    assert SECRET_TEXT.encode() not in dump(app, backend, tmp_path)
+    with f.in_commune(database, staffed.commune) as db:
+        person = f.person(db, "Lê Văn Kín", **PERSON_SECRETS)
+        f.contact(db, person, note=CONTACT_NOTE)
+        db.commit()
+    secrets = [SECRET_TEXT, CONTACT_NOTE, *PERSON_SECRETS.values()]
+    raw = dump(app, backend, tmp_path)
+    assert [s for s in secrets if s.encode() in raw] == []
 
     # Rotate: a new master key, the old one still accepted while re-wrapping.
     settings = app.config["BINHYEN_SETTINGS"]
@@ -160,7 +178,13 @@ def test_a_dump_holds_no_plaintext_before_or_after_a_key_rotation(
         headers=f.bearer(staffed.token),
     )
     assert read.get_json()["body"] == SECRET_TEXT
-    assert SECRET_TEXT.encode() not in dump(after, backend, tmp_path)
+    file = after.test_client().get(
+        f"/api/v1/c/{staffed.commune.slug}/persons/{person.id}",
+        headers=f.bearer(staffed.token),
+    )
+    assert file.get_json()["national_id"] == PERSON_SECRETS["national_id"]
+    raw = dump(after, backend, tmp_path)
+    assert [s for s in secrets if s.encode() in raw] == []
     for extra in (rotated, after):
         extra.extensions["binhyen.db"].dispose()
 
@@ -213,6 +237,35 @@ def test_after_crypto_shredding_nothing_encrypted_can_be_read_back(
         headers=f.bearer(neighbour.token),
     )
     assert other.get_json()["body"] == "Thông báo của xã bên"
+
+
+def test_shredding_from_the_command_line_reaches_a_running_web_process(
+    app: Flask, client: Any, database: Database
+) -> None:
+    staffed = f.staffed_commune(database, "05089")
+    _enable_bulletin(database, staffed)
+    notice = _post(client, staffed, SECRET_TEXT)
+    url = f"/api/v1/c/{staffed.commune.slug}/bulletin/notices/{notice['id']}"
+    assert client.get(url, headers=f.bearer(staffed.token)).status_code == 200
+
+    # Another process (the operator's shell) destroys the key; this one
+    # still holds it unwrapped, until it checks again.
+    settings = app.config["BINHYEN_SETTINGS"]
+    operator = Keyring(parse_master_key(settings.master_key))
+    with database.session() as db:
+        operator.destroy(db, staffed.commune.id)
+        db.commit()
+    app.extensions["binhyen.keyring"].recheck_seconds = 0
+
+    gone = client.get(url, headers=f.bearer(staffed.token))
+    assert gone.status_code == 410
+    written = client.post(
+        f"/api/v1/c/{staffed.commune.slug}/bulletin/notices",
+        json={"title": "Mới", "body": "Không được ghi"},
+        headers=f.bearer(staffed.token),
+    )
+    assert written.status_code == 410
+    assert "Không được ghi" not in written.get_data(as_text=True)
 
 
 def test_a_plain_value_never_reaches_an_encrypted_column_unsealed(

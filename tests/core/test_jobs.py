@@ -29,11 +29,11 @@ from core.db import Database
 from core.hamlets.models import Hamlet
 from core.jobs import outbox, runner
 from core.jobs.models import Job, JobStatus
-from core.jobs.worker import make_worker
 from core.plugin_host.contributions import JobDefinition
 from tenants.isolation import bind_tenant
 from tests import factories as f
 from tests.conftest import _empty_tables
+from tests.support.jobs import drain
 
 REDIS_SERVER = "redis-server"
 
@@ -163,9 +163,8 @@ def _hamlet_names(database: Database, place: Any) -> list[str]:
 
 
 def _drain(app: Flask) -> None:
-    make_worker(app.extensions["binhyen.redis"], fork=False).work(
-        burst=True, logging_level="WARNING"
-    )
+    assert "binhyen.redis" in app.extensions
+    drain(app)
 
 
 # -- without Redis: in-process ----------------------------------------------

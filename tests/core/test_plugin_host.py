@@ -15,28 +15,27 @@ import pytest
 from flask import Blueprint, Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask.views import MethodView
-from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 import plugins.bulletin
 from core.access.permissions import Permission
 from core.access.policy import requires
 from core.app import create_app
-from core.db import Database, get_database
+from core.db import Database
 from core.jobs import runner
 from core.jobs.models import Job, JobStatus
-from core.jobs.outbox import QUEUE_NAME, sweep
 from core.jobs.schedule import fan_out_in
 from core.plugin_host import defaults, hookspecs
 from core.plugin_host import host as host_module
 from core.plugin_host.collect import collect_permissions
-from core.plugin_host.contributions import MenuItem, PluginInfo
+from core.plugin_host.contributions import JobDefinition, MenuItem, PluginInfo
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.host import ENTRY_POINT_GROUP, PluginHost
 from plugins.bulletin.models import Notice, Receipt
 from tenants.models import Commune
 from tests import factories as f
 from tests.conftest import sign_in
+from tests.support.jobs import run_due_jobs
 
 PROBLEM = "application/problem+json"
 SPEC_NAMES = sorted(
@@ -151,23 +150,6 @@ def _post_notice(client: FlaskClient, staffed: f.Staffed, title: str) -> str:
 def _jobs(database: Database, place: Commune, name: str) -> list[Job]:
     with f.in_commune(database, place) as db:
         return list(db.scalars(select(Job).where(Job.name == name)))
-
-
-def drain_jobs(app: Flask) -> None:
-    """Run every job that is due, on whichever backend the app has.
-
-    The sweep hands over what waits in the outbox: with no Redis it runs the
-    jobs here; with Redis it queues them, and a worker in this process then
-    works the queue until it is empty.
-    """
-    sweep(get_database(app), app.extensions["binhyen.dispatcher"])
-    redis = app.extensions.get("binhyen.redis")
-    if redis is not None:
-        runner.bind_app(app)
-        queue = Queue(QUEUE_NAME, connection=redis)
-        SimpleWorker([queue], connection=redis).work(
-            burst=True, logging_level="WARNING"
-        )
 
 
 # -- finding plugins -------------------------------------------------------
@@ -450,6 +432,70 @@ def test_a_plugin_whose_route_needs_an_undeclared_permission_is_left_out(
     assert "misspelt_web.index" not in started.view_functions
 
 
+def test_a_plugin_whose_page_takes_a_name_already_used_is_left_out(
+    start_app_with: Callable[..., Flask],
+) -> None:
+    clash = Blueprint("web", __name__, url_prefix="/c/<commune>/clash")
+
+    @clash.get("/")
+    @requires("bulletin:read")
+    def index() -> str:
+        return "would replace core's pages"
+
+    class Clashing:
+        """A plugin module whose blueprint takes core's blueprint name."""
+
+        @staticmethod
+        @hookimpl
+        def binhyen_plugin_info() -> PluginInfo:
+            return _info("clashing")
+
+        @staticmethod
+        @hookimpl
+        def binhyen_web_blueprints() -> Iterable[Any]:
+            return [clash]
+
+    started = start_app_with(FakeEntryPoint("clashing", lambda: Clashing))
+
+    reason = started.extensions["binhyen.plugins"].failed["clashing"]
+    assert "blueprint name 'web' is already taken" in reason
+    assert "web.sign_in" in started.view_functions
+
+
+def test_a_plugin_that_declares_a_job_twice_is_left_out_with_none_of_its_jobs(
+    start_app_with: Callable[..., Flask],
+) -> None:
+    def nothing(session: Any, commune: Any) -> None:
+        return None
+
+    class Twice:
+        """A plugin module naming one job twice."""
+
+        @staticmethod
+        @hookimpl
+        def binhyen_plugin_info() -> PluginInfo:
+            return _info("twice")
+
+        @staticmethod
+        @hookimpl
+        def binhyen_jobs() -> Iterable[JobDefinition]:
+            return (
+                JobDefinition("twice.first", nothing),
+                JobDefinition("twice.again", nothing),
+                JobDefinition("twice.again", nothing),
+            )
+
+    started = start_app_with(FakeEntryPoint("twice", lambda: Twice))
+
+    assert (
+        "twice.again is declared twice"
+        in (started.extensions["binhyen.plugins"].failed["twice"])
+    )
+    registry = started.extensions["binhyen.jobs"]
+    assert registry.get("twice.first") is None
+    assert registry.get("bulletin.announce") is not None
+
+
 def test_a_hook_implementation_may_leave_out_arguments_it_does_not_use() -> None:
     class Terse:
         """A plugin module whose menu is the same in every commune."""
@@ -708,7 +754,7 @@ def test_a_job_written_before_its_plugin_was_switched_off_is_skipped(
         db.commit()
 
     _switched(client, cao_phong, False)
-    drain_jobs(app)
+    run_due_jobs(app)
 
     [skipped] = _jobs(database, cao_phong.commune, "bulletin.announce")
     assert skipped.id == job.id
@@ -733,7 +779,7 @@ def test_a_periodic_job_is_queued_only_in_communes_that_enabled_its_plugin(
     _switched(client, switched_off, False)
 
     queued = fan_out_in(app, "bulletin.expire")
-    drain_jobs(app)
+    run_due_jobs(app)
 
     assert queued == 1
     [done] = _jobs(database, enabled.commune, "bulletin.expire")

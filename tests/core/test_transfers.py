@@ -14,40 +14,19 @@ from sqlalchemy import select
 
 from core.cases.models import Case
 from core.db import Database
-from core.jobs import runner
-from core.jobs.models import Job, JobStatus
 from core.mentoring import service as mentoring
 from core.people.models import Person, PersonStatus
 from core.worklist.models import WorkItem
 from tests import factories as f
 from tests.core.test_crypto import dump
+from tests.support.jobs import run_due_jobs
 
 NUMBER = "001203778899"
 
 
 def _run_jobs(app: Flask, database: Database, *places: f.Staffed) -> None:
-    """Run every job waiting in these communes, here, until none is left
-    (with Redis configured they wait in its queue for a worker)."""
-    for _round in range(5):
-        waiting = []
-        for staffed in places:
-            session = f.in_commune(database, staffed.commune)
-            try:
-                waiting += [
-                    (staffed.commune.id, job.id)
-                    for job in session.scalars(
-                        select(Job).where(
-                            Job.status.in_([JobStatus.PENDING, JobStatus.QUEUED])
-                        )
-                    )
-                ]
-            finally:
-                session.close()
-        if not waiting:
-            return
-        with app.app_context():
-            for commune_id, job_id in waiting:
-                runner.run(app, commune_id, job_id, in_process=True)
+    """Carry the transfer across: each job may queue the next one."""
+    run_due_jobs(app, rounds=3)
 
 
 def _file(database: Database, home: f.Staffed) -> Person:

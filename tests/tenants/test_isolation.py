@@ -16,11 +16,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from core.audit.models import PlatformAuditEvent
+from core.audit.trail import note_cross_commune
 from core.db import Database
 from core.hamlets.models import Hamlet
 from core.models import metadata
-from tenants.isolation import TenantContextError, bind_tenant
+from tenants import onboarding
+from tenants.isolation import (
+    TenantContextError,
+    bind_tenant,
+    current_tenant,
+    each_commune,
+)
+from tenants.models import Commune, CommuneStatus
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
 from tests.tenants.conftest import World, snapshot, tenant_models
@@ -277,3 +287,64 @@ def test_lists_of_one_commune_show_nothing_of_another(
         assert not any(secret in body for secret in hidden), rule.rule
         listed += int(any(secret in body for secret in own))
     assert listed, "at least one list shows commune A its own rows"
+
+
+def test_work_over_several_communes_goes_one_bound_commune_at_a_time_and_is_noted(
+    world: World, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    suspended = f.staffed_commune(database, "05128")
+    with database.session() as db:
+        onboarding.set_commune_status(
+            db, db.merge(suspended.commune), CommuneStatus.SUSPENDED
+        )
+        db.commit()
+
+    def seen(session: Session, commune: Commune) -> tuple[str, set[uuid.UUID]]:
+        assert current_tenant(session) == commune.id
+        return commune.slug, {h.tenant_id for h in session.scalars(select(Hamlet))}
+
+    note_cross_commune(database, "tests: count hamlets")
+    with caplog.at_level("INFO", logger="tenants.isolation"):
+        visits = dict(each_commune(database, "tests: count hamlets", seen))
+    assert visits == {
+        world.a.commune.slug: {world.a.commune.id},
+        world.b.commune.slug: {world.b.commune.id},
+    }
+    assert "cross-commune work over 2 communes: tests: count hamlets" in caplog.text
+    with_suspended = each_commune(database, "tests", seen, include_suspended=True)
+    assert suspended.commune.slug in dict(with_suspended)
+    with database.session() as db:
+        noted = db.scalars(
+            select(PlatformAuditEvent).where(
+                PlatformAuditEvent.action == "cross_commune"
+            )
+        ).all()
+    assert [event.details["reason"] for event in noted] == ["tests: count hamlets"]
+
+
+def test_routes_into_another_commune_reach_no_file_without_a_grant(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    """Routes that name another commune (``<target>``) rather than the
+    caller's own, found from the app like the others."""
+    before = snapshot(database, world.b)
+    hidden = world.secrets_of("b")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "target" not in rule.arguments or rule.arguments == {"target"}:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            values = {
+                "target": world.b.commune.slug,
+                **{
+                    name: world.path_ids["b"][name]
+                    for name in rule.arguments - {"target"}
+                },
+            }
+            url = _url(app, rule, method, values)
+            answer = _call(client, method, url, f.bearer(world.a.token))
+            assert answer.status_code in {403, 404}, (method, rule.rule)
+            assert not any(s in answer.get_data(as_text=True) for s in hidden)
+            checked += 1
+    assert checked, "the break-glass read is found"
+    assert snapshot(database, world.b) == before

@@ -18,7 +18,7 @@ from core.db import Database
 from core.models import metadata
 from tenants.rls import POLICY_NAME, tenant_tables
 from tests import factories as f
-from tests.tenants.conftest import World
+from tests.tenants.conftest import World, tenant_models
 
 TABLES = [t.name for t in tenant_tables(metadata)]
 
@@ -47,6 +47,36 @@ def _count(connection: Connection, table: str, tenant: uuid.UUID) -> Any:
 
 def test_tables_are_commune_owned_by_their_key() -> None:
     assert set(TABLES) >= {"hamlets", "membership_hamlets"}
+
+
+def test_the_tables_row_security_covers_are_exactly_the_commune_owned_models() -> None:
+    # tenant_tables picks tables by their key; the models say by their mixin.
+    # Were a model to put tenant_id later in its key, the two would differ
+    # and its table would escape row-level security: this catches it.
+    owned = {model.__table__.name for model in tenant_models()}  # type: ignore[attr-defined]
+    assert owned == set(TABLES)
+
+
+def test_no_table_with_a_commune_column_is_left_without_forced_security(
+    pg: Connection,
+) -> None:
+    # From the database's own catalogue, not from the models: a table made
+    # by hand or by a plugin's migration is caught as well.
+    unguarded = (
+        pg.execute(
+            text(
+                "SELECT c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_attribute a ON a.attrelid = c.oid "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r' "
+                "AND a.attname = 'tenant_id' AND NOT a.attisdropped "
+                "AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert unguarded == []
 
 
 def test_application_role_cannot_bypass_row_security(pg: Connection) -> None:

@@ -11,13 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
 from sqlalchemy import select, update
 
-from core.db import Database, get_database, utcnow
-from core.jobs import runner
+from core.db import Database, utcnow
 from core.jobs.models import Job, JobStatus
-from core.jobs.outbox import QUEUE_NAME, sweep
 from core.jobs.schedule import fan_out_in
 from core.plugin_host.contributions import Event
 from core.plugin_host.host import PluginHost
@@ -26,6 +23,7 @@ from tenants.isolation import bind_tenant
 from tenants.models import Commune
 from tests import factories as f
 from tests.conftest import sign_in
+from tests.support.jobs import run_due_jobs
 
 PROBLEM = "application/problem+json"
 
@@ -124,23 +122,6 @@ def in_commune(database: Database, bulletin: Bulletin) -> Iterator[Any]:
     """A session bound to the bulletin's commune, for calling hooks directly."""
     with f.in_commune(database, bulletin.commune) as db:
         yield db
-
-
-def drain_jobs(app: Flask) -> None:
-    """Run every job that is due, on whichever backend the app has.
-
-    The sweep hands over what waits in the outbox: with no Redis it runs the
-    jobs here; with Redis it queues them, and a worker in this process then
-    works the queue until it is empty.
-    """
-    sweep(get_database(app), app.extensions["binhyen.dispatcher"])
-    redis = app.extensions.get("binhyen.redis")
-    if redis is not None:
-        runner.bind_app(app)
-        queue = Queue(QUEUE_NAME, connection=redis)
-        SimpleWorker([queue], connection=redis).work(
-            burst=True, logging_level="WARNING"
-        )
 
 
 # -- notices through the API -------------------------------------------------
@@ -298,7 +279,7 @@ def test_a_posted_notice_reaches_each_staff_inbox_until_it_is_read(
     assert client.get(bulletin.inbox, headers=officer).get_json() == []
 
     notice = _post(client, bulletin, "Kiểm tra cư trú tháng này")
-    drain_jobs(app)
+    run_due_jobs(app)
 
     [announce] = _jobs(database, bulletin.commune, "bulletin.announce")
     assert announce.status is JobStatus.DONE
@@ -321,13 +302,13 @@ def test_an_announce_job_run_twice_delivers_once(
 ) -> None:
     officer = _member(database, bulletin.commune, "officer")
     notice = _post(client, bulletin, "Kiểm tra cư trú tháng này")
-    drain_jobs(app)
+    run_due_jobs(app)
     # A second delivery of the same work, as after a worker crash.
     with f.in_commune(database, bulletin.commune) as db:
         db.add(Job(name="bulletin.announce", arguments={"notice_id": notice["id"]}))
         db.commit()
 
-    drain_jobs(app)
+    run_due_jobs(app)
 
     assert [
         n["id"] for n in client.get(bulletin.inbox, headers=officer).get_json()
@@ -341,7 +322,7 @@ def test_with_announce_off_a_notice_is_delivered_to_nobody(
     officer = _member(database, quiet.commune, "officer")
 
     _post(client, quiet, "Chỉ để trên bảng tin")
-    drain_jobs(app)
+    run_due_jobs(app)
 
     assert _jobs(database, quiet.commune, "bulletin.announce") == []
     assert client.get(quiet.inbox, headers=officer).get_json() == []
@@ -365,7 +346,7 @@ def test_expire_removes_unpinned_notices_older_than_keep_days_and_keeps_pinned(
     _age(database, bulletin.commune, recent["id"], days=29)
 
     assert fan_out_in(app, "bulletin.expire") == 1
-    drain_jobs(app)
+    run_due_jobs(app)
 
     [expire] = _jobs(database, bulletin.commune, "bulletin.expire")
     assert expire.status is JobStatus.DONE
@@ -382,7 +363,7 @@ def test_expire_keeps_each_communes_own_number_of_days(
         _age(database, place.commune, notice["id"], days=30)
 
     fan_out_in(app, "bulletin.expire")
-    drain_jobs(app)
+    run_due_jobs(app)
 
     assert _titles(database, brief.commune) == set()
     assert _titles(database, patient.commune) == {"Một tháng trước"}
@@ -485,7 +466,7 @@ def test_a_message_from_core_becomes_a_pinned_notice_in_every_inbox(
             text="Trưởng Công an xã xem lý do và quyết định.",
         )
         db.commit()
-    drain_jobs(app)
+    run_due_jobs(app)
 
     [notice] = client.get(bulletin.inbox, headers=officer).get_json()
     assert notice["title"] == "Yêu cầu truy cập khẩn cấp một hồ sơ"
