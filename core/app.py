@@ -28,7 +28,12 @@ from core.crypto.fields import UnreadableError, install_keyring
 from core.crypto.keyring import Keyring, parse_master_key
 from core.errors import Gone, NotFound, Problem, render_problem, title_for
 from core.identity import authn, sso
-from core.identity.throttle import DatabaseStore, RedisStore, Throttle
+from core.identity.throttle import (
+    DatabaseStore,
+    FallbackStore,
+    RedisStore,
+    Throttle,
+)
 from core.jobs.outbox import DISPATCHER_KEY, REGISTRY_KEY, Dispatcher
 from core.jobs.runner import run_here
 from core.plugin_host.collect import collect_jobs, collect_permissions
@@ -110,7 +115,7 @@ def _init_stores(app: Flask, settings: Settings, database: db_module.Database) -
             settings.redis_url, socket_timeout=5, socket_connect_timeout=2
         )
         app.extensions["binhyen.redis"] = redis
-        store: Any = RedisStore(redis)
+        store: Any = FallbackStore(RedisStore(redis), DatabaseStore(database))
     else:
         store = DatabaseStore(database)
     app.extensions["binhyen.throttle"] = Throttle(

@@ -121,7 +121,10 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations (core and installed plugins) as the table owner."""
-    migrate.upgrade(_settings(), _host(), revision)
+    try:
+        migrate.upgrade(_settings(), _host(), revision)
+    except migrate.MissingRevisions as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo("Database is up to date.")
 
 

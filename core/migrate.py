@@ -13,6 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 
 from core.config import Settings
 from core.plugin_host.host import PluginHost
@@ -46,11 +47,29 @@ def plugin_locations(host: PluginHost | None) -> tuple[Path, ...]:
     )
 
 
+class MissingRevisions(RuntimeError):
+    """The database holds revisions no installed package provides."""
+
+
 def upgrade(
     settings: Settings, host: PluginHost | None = None, revision: str = "heads"
 ) -> None:
     """Bring core and every loaded plugin's branch up to ``revision``."""
-    command.upgrade(alembic_config(settings, plugin_locations(host)), revision)
+    try:
+        command.upgrade(alembic_config(settings, plugin_locations(host)), revision)
+    except CommandError as exc:
+        if "Can't locate revision" not in str(exc):
+            raise
+        # A plugin that was installed and migrated is gone (uninstalled, or
+        # failing to load): its branch is in the database, not on disk.
+        failed = ", ".join(sorted(host.failed)) if host and host.failed else ""
+        raise MissingRevisions(
+            "The database holds migrations of a plugin that is not loaded now"
+            + (f" (plugins that failed to load: {failed})" if failed else "")
+            + ". Install it again, or fix what stops it loading, then upgrade; "
+            "its tables and data are still there. "
+            f"Alembic said: {exc}"
+        ) from exc
     logger.info("database upgraded to %s", revision)
 
 

@@ -123,6 +123,34 @@ def app(
 
 
 @pytest.fixture
+def redis_server() -> Iterator[Any]:
+    """A private redis-server the test may stop and start again."""
+    from tests.support.redis_server import RedisServer, free_port
+
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_app(
+    backend: str,
+    _schemas: dict[str, dict[str, str]],
+    tmp_path: Path,
+    redis_server: Any,
+) -> Iterator[Flask]:
+    """An app on the test database whose Redis is ``redis_server``."""
+    from core.jobs import runner
+    from tests.support.redis_server import app_with
+
+    app = app_with(backend, _schemas, tmp_path, redis_server.url)
+    runner.bind_app(app)
+    yield app
+    app.extensions["binhyen.db"].dispose()
+
+
+@pytest.fixture
 def database(app: Flask) -> Database:
     db: Database = app.extensions["binhyen.db"]
     return db

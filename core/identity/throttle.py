@@ -11,9 +11,10 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -99,6 +100,34 @@ class DatabaseStore:
                 )
             )
             session.commit()
+
+
+class FallbackStore:
+    """Redis, and the database while Redis cannot be reached, so that signing
+    in keeps working, and keeps being throttled, through a Redis outage."""
+
+    def __init__(self, primary: RedisStore, fallback: DatabaseStore) -> None:
+        self.primary = primary
+        self.fallback = fallback
+
+    def _either(self, operation: str, *args: int | str) -> Any:
+        try:
+            return getattr(self.primary, operation)(*args)
+        except RedisError as exc:
+            logger.warning(
+                "sign-in throttle counts in the database: Redis unreachable (%s)",
+                type(exc).__name__,
+            )
+            return getattr(self.fallback, operation)(*args)
+
+    def add(self, key: str, window: int, ttl: int) -> int:
+        return int(self._either("add", key, window, ttl))
+
+    def count(self, key: str, window: int) -> int:
+        return int(self._either("count", key, window))
+
+    def clear(self, key: str, window: int) -> None:
+        self._either("clear", key, window)
 
 
 class Throttle:

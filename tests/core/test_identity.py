@@ -25,7 +25,7 @@ from core.identity import service as identity_service
 from core.identity import throttle as throttle_module
 from core.identity.models import ApiToken, BrowserSession, ThrottleCounter, User
 from core.identity.passwords import verify_password
-from core.identity.throttle import DatabaseStore, RedisStore
+from core.identity.throttle import DatabaseStore, FallbackStore, RedisStore
 from tenants.isolation import bind_tenant
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
@@ -270,8 +270,11 @@ def test_account_is_throttled_after_too_many_failures_even_with_the_right_passwo
     _freeze_throttle_clock(monkeypatch)
     throttle = app.extensions["binhyen.throttle"]
     # PostgreSQL deployments count in Redis; the embedded default in SQLite.
-    expected_store = RedisStore if backend == "postgresql" else DatabaseStore
-    assert isinstance(throttle.store, expected_store)
+    if backend == "postgresql":
+        assert isinstance(throttle.store, FallbackStore)
+        assert isinstance(throttle.store.primary, RedisStore)
+    else:
+        assert isinstance(throttle.store, DatabaseStore)
     attempts = app.config["BINHYEN_SETTINGS"].sign_in_attempts
     assert throttle.limit == attempts
     username, _slug = _member(database)
@@ -299,6 +302,25 @@ def test_account_is_throttled_after_too_many_failures_even_with_the_right_passwo
             keys = list(db.scalars(select(ThrottleCounter.key)))
     assert keys
     assert not any(username in key for key in keys)
+
+
+def test_sign_in_works_and_stays_throttled_while_redis_is_down(
+    redis_app: Flask, redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _freeze_throttle_clock(monkeypatch)
+    database: Database = redis_app.extensions["binhyen.db"]
+    username, _slug = _member(database)
+    redis_server.stop()
+    client = redis_app.test_client()
+    assert sign_in(client, username, f.PASSWORD).status_code == 302
+    attempts = redis_app.config["BINHYEN_SETTINGS"].sign_in_attempts
+    fresh = redis_app.test_client()
+    for _ in range(attempts):
+        assert sign_in(fresh, username, "not the password").status_code == 401
+    assert sign_in(fresh, username, f.PASSWORD).status_code == 429
+    with database.session() as db:
+        counted = db.scalar(select(func.count()).select_from(ThrottleCounter))
+    assert counted
 
 
 def test_one_client_address_is_throttled_across_accounts(

@@ -8,120 +8,27 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from redis import Redis
 from sqlalchemy import func, select
 
-from core.app import create_app
-from core.config import load_settings
-from core.db import Database
+from core.db import Database, utcnow
 from core.hamlets.models import Hamlet
 from core.jobs import outbox, runner
 from core.jobs.models import Job, JobStatus
 from core.plugin_host.contributions import JobDefinition
 from tenants.isolation import bind_tenant
 from tests import factories as f
-from tests.conftest import _empty_tables
 from tests.support.jobs import drain
-
-REDIS_SERVER = "redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """A private redis-server that a test may stop and start again."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = Redis.from_url(self.url)
-        for _ in range(600):
-            try:
-                if client.ping():
-                    return
-            except Exception:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(_free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-def _app_with(
-    backend: str, schemas: dict[str, dict[str, str]], tmp_path: Path, redis_url: str
-) -> Flask:
-    urls = schemas[backend]
-    _empty_tables(urls["owner"])
-    settings = load_settings(
-        {},
-        database_url=urls["app"],
-        migration_database_url=urls["owner"],
-        redis_url=redis_url or None,
-        instance_path=str(tmp_path / "instance"),
-        secret_key="test-secret",
-        cookie_secure=False,
-    )
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    return app
-
-
-@pytest.fixture
-def redis_app(
-    backend: str,
-    _schemas: dict[str, dict[str, str]],
-    tmp_path: Path,
-    redis_server: RedisServer,
-) -> Iterator[Flask]:
-    app = _app_with(backend, _schemas, tmp_path, redis_server.url)
-    runner.bind_app(app)
-    yield app
-    app.extensions["binhyen.db"].dispose()
 
 
 def _register(app: Flask, name: str, handler: Callable[..., Any], **kw: Any) -> None:
@@ -258,6 +165,94 @@ def test_a_failing_job_is_retried_then_marked_failed_and_can_be_run_again(
     assert _hamlet_names(database, place) == ["Xóm Bền"]
 
 
+def test_without_redis_a_failed_job_waits_its_back_off_before_the_sweep_retries(
+    app: Flask, database: Database
+) -> None:
+    if "binhyen.redis" in app.extensions:
+        pytest.skip("with Redis, RQ keeps the back-off; see the test below")
+    calls: list[str] = []
+
+    def flaky(session: Any, commune: Any, name: str) -> None:
+        calls.append(name)
+        if len(calls) < 2:
+            raise RuntimeError("gateway down")
+        _add_hamlet(session, commune, name)
+
+    _register(app, "tests.flaky", flaky, max_attempts=3)
+    place = f.staffed_commune(database, "05089").commune
+    before = utcnow()
+    with app.app_context():
+        _queue_in(database, place, "tests.flaky", name="Xóm Chờ")
+    [job] = _jobs(database, place)
+    assert (job.status, job.attempts) == (JobStatus.PENDING, 1)
+    assert job.run_after is not None
+    assert job.run_after >= before + timedelta(seconds=outbox.RETRY_INTERVALS[0])
+
+    dispatcher = app.extensions["binhyen.dispatcher"]
+    assert outbox.sweep(database, dispatcher) == 0  # not yet due
+    session = f.in_commune(database, place)
+    try:
+        waiting = session.get(Job, (place.id, job.id))
+        assert waiting is not None
+        waiting.run_after = utcnow()  # as if the back-off had passed
+        session.commit()
+    finally:
+        session.close()
+    assert outbox.sweep(database, dispatcher) == 1
+    [job] = _jobs(database, place)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+
+
+def test_with_redis_a_failing_job_is_retried_by_rq_after_its_back_off(
+    redis_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rq.registry import ScheduledJobRegistry
+
+    database: Database = redis_app.extensions["binhyen.db"]
+
+    def broken(session: Any, commune: Any, name: str) -> None:
+        raise RuntimeError("gateway down")
+
+    _register(redis_app, "tests.broken", broken, max_attempts=3)
+    place = f.staffed_commune(database, "05089").commune
+    with redis_app.app_context():
+        job_id = _queue_in(database, place, "tests.broken", name="Xóm Lỗi")
+    _drain(redis_app)
+    [job] = _jobs(database, place)
+    assert (job.status, job.attempts) == (JobStatus.RETRYING, 1)
+    scheduled = ScheduledJobRegistry(
+        outbox.QUEUE_NAME, connection=redis_app.extensions["binhyen.redis"]
+    )
+    assert f"binhyen-{job_id}" in scheduled.get_job_ids()
+    at = scheduled.get_scheduled_time(f"binhyen-{job_id}")
+    assert at >= utcnow() + timedelta(seconds=outbox.RETRY_INTERVALS[0] - 2)
+
+    # With no back-off, RQ runs it again at once, until attempts run out.
+    monkeypatch.setattr(outbox, "RETRY_INTERVALS", [0])
+    with redis_app.app_context():
+        again = _queue_in(database, place, "tests.broken", name="Xóm Lỗi Nữa")
+    _drain(redis_app)
+    final = next(j for j in _jobs(database, place) if j.id == again)
+    assert (final.status, final.attempts, final.last_error) == (
+        JobStatus.FAILED,
+        3,
+        "RuntimeError",
+    )
+
+
+def test_the_worker_command_runs_what_waits_in_the_queue(redis_app: Flask) -> None:
+    database: Database = redis_app.extensions["binhyen.db"]
+    _register(redis_app, "tests.hamlet", _add_hamlet)
+    place = f.staffed_commune(database, "05089").commune
+    with redis_app.app_context():
+        _queue_in(database, place, "tests.hamlet", name="Xóm Thợ")
+    result = redis_app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert _hamlet_names(database, place) == ["Xóm Thợ"]
+    [job] = _jobs(database, place)
+    assert job.status is JobStatus.DONE
+
+
 # -- with Redis ---------------------------------------------------------------
 
 
@@ -280,7 +275,7 @@ def test_with_redis_a_committed_job_waits_in_the_queue_for_a_worker(
 
 
 def test_with_redis_down_requests_succeed_and_every_job_runs_once_it_is_back(
-    redis_app: Flask, redis_server: RedisServer
+    redis_app: Flask, redis_server: Any
 ) -> None:
     database: Database = redis_app.extensions["binhyen.db"]
     staffed = f.staffed_commune(database, "05089")

@@ -18,6 +18,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 import plugins.bulletin
+from core import migrate
 from core.access.permissions import Permission
 from core.access.policy import requires
 from core.app import create_app
@@ -805,3 +806,18 @@ def test_a_hook_taking_a_commune_is_called_only_where_the_plugin_is_on(
                 db, "binhyen_metrics", commune=place, start=today, end=today
             )
             assert [name for name, _metrics in answered] == expected
+
+
+def test_an_upgrade_without_a_plugin_that_was_migrated_says_what_to_do(
+    app: Flask,
+) -> None:
+    bare = PluginHost()
+    bare.add_core_defaults(defaults)
+    bare.failed["bulletin"] = "ImportError (as if uninstalled)"
+    with pytest.raises(migrate.MissingRevisions) as refused:
+        migrate.upgrade(app.config["BINHYEN_SETTINGS"], bare)
+    message = str(refused.value)
+    assert "bulletin" in message
+    assert "Install it again" in message
+    # Nothing changed: with the plugin back, the upgrade finds nothing to do.
+    migrate.upgrade(app.config["BINHYEN_SETTINGS"], host_module.build_host())
