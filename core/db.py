@@ -8,17 +8,27 @@ Commune scoping of sessions lives in ``tenants.isolation``, not here.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as clock
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -39,8 +49,33 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Vietnam keeps one offset all year (no summer time).
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today's date in Vietnam, which is what a date in a file means."""
+    return datetime.now(VIETNAM).date()
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of ``day`` in Vietnam, zone-aware."""
+    return datetime.combine(day, clock(), tzinfo=VIETNAM)
+
+
+def text_enum(kind: type[enum.Enum], length: int) -> Enum:
+    """A column type storing an enum's values as plain strings (no database
+    enum type, so adding a value needs no migration of the type)."""
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 def new_id() -> uuid.UUID:

@@ -11,6 +11,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -22,8 +23,17 @@ from core.access.policy import permissions_in_commune, permissions_in_region
 from core.audit import trail
 from core.audit.models import AuditEvent, AuditHead
 from core.breakglass.models import AccessGrant
+from core.commitments import service as commitment_service
+from core.commitments.models import (
+    Commitment,
+    CommitmentBreach,
+    CommitmentReview,
+    CommitmentScan,
+)
 from core.db import Database
 from core.errors import NotFound
+from core.files import service as file_service
+from core.files.models import StoredFile
 from core.hamlets import service as hamlet_service
 from core.hamlets.models import Hamlet
 from core.identity import authn
@@ -33,6 +43,8 @@ from core.jobs.models import Job, JobStatus
 from core.people import service as people_service
 from core.people.models import Person
 from core.plugin_host.models import CommunePlugin
+from core.support import service as support_service
+from core.support.models import Support
 from plugins.bulletin.models import Notice, Receipt
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
@@ -219,6 +231,73 @@ def person(db: Session, full_name: str = "Nguyễn Văn An", **values: Any) -> P
     return people_service.create(db, {"full_name": full_name, **values})
 
 
+# The smallest file every reader takes for a PDF.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def stored_file(db: Session, data: bytes = PDF_BYTES) -> StoredFile:
+    return file_service.store(
+        db,
+        data,
+        declared_type="application/pdf",
+        filename="cam-ket.pdf",
+        by=authn.operator("tests"),
+    )
+
+
+def commitment(
+    db: Session, person_id: uuid.UUID | None = None, **values: Any
+) -> Commitment:
+    """A commitment the person signed, through the service (so sealed)."""
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {
+        "signer_kind": "person",
+        "signed_on": date(2025, 3, 1),
+        "review_on": date(2025, 9, 1),
+        "terms": "Không sử dụng trái phép chất ma túy; trình diện hằng tháng.",
+        **values,
+    }
+    return commitment_service.create(db, owner, values)
+
+
+def _review(db: Session, place: Commune) -> CommitmentReview:
+    return commitment_service.review(
+        db,
+        commitment(db),
+        {
+            "reviewed_on": date(2025, 9, 1),
+            "outcome": "continued",
+            "next_review_on": date(2026, 3, 1),
+        },
+        authn.operator("tests"),
+    )
+
+
+def _breach(db: Session, place: Commune) -> CommitmentBreach:
+    return commitment_service.record_breach(
+        db,
+        commitment(db),
+        {"occurred_on": date(2025, 5, 2), "description": "Không trình diện"},
+        authn.operator("tests"),
+    )
+
+
+def scan(db: Session, of: Commitment | None = None) -> CommitmentScan:
+    return commitment_service.attach_scan(db, of or commitment(db), stored_file(db))
+
+
+def support(db: Session, person_id: uuid.UUID | None = None, **values: Any) -> Support:
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {
+        "kind": "vocational_training",
+        "what": "Lớp sửa xe máy 3 tháng",
+        "provider": "Trung tâm GDNN-GDTX huyện",
+        "start_on": date(2025, 4, 1),
+        **values,
+    }
+    return support_service.create(db, owner, values)
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -231,6 +310,12 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     AuditHead: _audit_head,
     AccessGrant: access_grant,
     Person: lambda db, place: person(db),
+    StoredFile: lambda db, place: stored_file(db),
+    Commitment: lambda db, place: commitment(db),
+    CommitmentReview: _review,
+    CommitmentBreach: _breach,
+    CommitmentScan: lambda db, place: scan(db),
+    Support: lambda db, place: support(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -243,6 +328,9 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "plugin": lambda db, place: "bulletin",
     "grant_id": lambda db, place: access_grant(db, place).id,
     "person_id": lambda db, place: person(db, "Trần Văn Bình").id,
+    "commitment_id": lambda db, place: commitment(db).id,
+    "file_id": lambda db, place: scan(db).file_id,
+    "support_id": lambda db, place: support(db).id,
 }
 
 

@@ -71,4 +71,8 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("persons:read", "Find and open people's files (fields by role)."),
     Permission("persons:write", "Open and change people's files."),
     Permission("access:approve", "Decide on requests for the commune's files."),
+    Permission("commitments:read", "See people's commitments, reviews and scans."),
+    Permission("commitments:write", "Record commitments, reviews, breaches, scans."),
+    Permission("support:read", "See the reintegration support people get."),
+    Permission("support:write", "Record and change reintegration support."),
 )

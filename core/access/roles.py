@@ -37,6 +37,10 @@ def _perms(*names: str) -> frozenset[str]:
 
 
 _STAFF_BASE = _perms("communes:read", "hamlets:read", "tokens:create")
+# What the police who keep the files do with them beyond the file itself.
+_CASEWORK = _perms(
+    "commitments:read", "commitments:write", "support:read", "support:write"
+)
 
 ROLES: dict[str, Role] = {
     role.name: role
@@ -79,7 +83,8 @@ ROLES: dict[str, Role] = {
                 "access:approve",
                 "persons:read",
                 "persons:write",
-            ),
+            )
+            | _CASEWORK,
             "Trưởng Công an xã",
             "Commune chief",
             appointed_by_region=True,
@@ -87,7 +92,9 @@ ROLES: dict[str, Role] = {
         Role(
             "officer",
             Scope.COMMUNE,
-            _STAFF_BASE | _perms("access:request", "persons:read", "persons:write"),
+            _STAFF_BASE
+            | _perms("access:request", "persons:read", "persons:write")
+            | _CASEWORK,
             "Cán bộ công an",
             "Police officer",
         ),
@@ -101,7 +108,13 @@ ROLES: dict[str, Role] = {
         Role(
             "hamlet_member",
             Scope.COMMUNE,
-            _perms("hamlets:read", "persons:read", "tokens:create"),
+            _perms(
+                "hamlets:read",
+                "persons:read",
+                "tokens:create",
+                "support:read",
+                "support:write",
+            ),
             "Tổ công tác thôn, xóm",
             "Hamlet team member",
             hamlet_scoped=True,

@@ -65,3 +65,14 @@ class Person(TenantOwned, Timestamped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+def person_key() -> ForeignKeyConstraint:
+    """The composite foreign key of a record about one person: ``(tenant_id,
+    person_id)``, so it cannot point at a person of another commune. The
+    record goes with the person's file if that is ever deleted."""
+    return ForeignKeyConstraint(
+        ["tenant_id", "person_id"],
+        ["persons.tenant_id", "persons.id"],
+        ondelete="CASCADE",
+    )

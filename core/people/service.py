@@ -18,6 +18,8 @@ from core.errors import Conflict, Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
 from core.people.models import Person, Sex, digits
 from tenants.divisions import fold
+from tenants.isolation import current_tenant
+from tenants.models import Commune
 
 logger = logging.getLogger(__name__)
 
@@ -129,3 +131,12 @@ def search(
     if within is not None:
         query = query.where(within)
     return query
+
+
+def file_path(db: Session, person_id: uuid.UUID) -> str:
+    """The API address of a person's file in the session's commune; records
+    about the person (commitments, support, ...) hang below it."""
+    commune = db.get(Commune, current_tenant(db))
+    if commune is None:
+        raise RuntimeError("a person's address needs a session bound to a commune")
+    return f"/api/v1/c/{commune.slug}/persons/{person_id}"
