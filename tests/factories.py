@@ -157,6 +157,21 @@ def staffed_commune(
         return Staffed(place, chief, secret)
 
 
+def member(
+    database: Database,
+    staffed: Staffed,
+    role: str,
+    hamlets: list[uuid.UUID] | None = None,
+) -> str:
+    """A token of a new account holding ``role`` in ``staffed``'s commune."""
+    with database.session() as db:
+        account = user(db)
+        grant(db, account, role, commune=staffed.commune, hamlets=hamlets)
+        secret = token(db, account, commune=staffed.commune)
+        db.commit()
+        return secret
+
+
 # -- what the isolation harness needs --------------------------------------
 
 
@@ -235,11 +250,13 @@ def person(db: Session, full_name: str = "Nguyễn Văn An", **values: Any) -> P
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-def stored_file(db: Session, data: bytes = PDF_BYTES) -> StoredFile:
+def stored_file(
+    db: Session, data: bytes = PDF_BYTES, content_type: str = "application/pdf"
+) -> StoredFile:
     return file_service.store(
         db,
         data,
-        declared_type="application/pdf",
+        declared_type=content_type,
         filename="cam-ket.pdf",
         by=authn.operator("tests"),
     )
