@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as clock
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Engine,
     Enum,
     MetaData,
+    String,
     TypeDecorator,
     create_engine,
     event,
@@ -122,6 +123,30 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utcnow, onupdate=utcnow, sort_order=91
     )
+
+
+class Actor(Protocol):
+    """Whoever does something: a request's principal or the operator."""
+
+    user_id: uuid.UUID | None
+    username: str
+
+
+class Recorded:
+    """Who recorded a row, and when. Staff accounts live outside a commune's
+    tables, so no key points at them: their id and name are kept as they
+    were (fill both with :func:`stamp`)."""
+
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sort_order=80)
+    recorded_by: Mapped[str] = mapped_column(String(64), sort_order=81)
+    recorded_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, sort_order=82
+    )
+
+
+def stamp(actor: Actor) -> dict[str, Any]:
+    """The :class:`Recorded` columns for a row ``actor`` records now."""
+    return {"recorded_by_id": actor.user_id, "recorded_by": actor.username[:64]}
 
 
 def _configure_sqlite(engine: Engine) -> None:

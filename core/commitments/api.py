@@ -9,15 +9,18 @@ audited as a read of the person's file, naming the fields shown.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from core.access.policy import requires, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
-from core.api.pagination import PAGINATION, page_of
+from core.api.pagination import PAGINATION
 from core.api.uploads import accepts_upload
 from core.commitments import service
 from core.commitments.models import Commitment
@@ -28,8 +31,7 @@ from core.commitments.schemas import (
     CommitmentReviewSchema,
     CommitmentSchema,
 )
-from core.db import request_session
-from core.files import service as files
+from core.db import Actor, request_session
 from core.files.api import (
     DOWNLOAD_RESPONSE,
     FileUploadSchema,
@@ -37,7 +39,7 @@ from core.files.api import (
     download,
     from_upload,
 )
-from core.people.reach import note_read, reachable
+from core.people.reach import note_read, page_read, reachable
 
 blp = Blueprint(
     "commitments",
@@ -57,12 +59,42 @@ def _commitment(person_id: uuid.UUID, commitment_id: uuid.UUID) -> Commitment:
     return service.get(db, reachable(db, person_id), commitment_id)
 
 
-def _noted(commitment: Commitment, part: str, fields: frozenset[str]) -> None:
-    db = request_session()
-    note_read(
-        db, commitment.person_id, part, fields, {"commitment": str(commitment.id)}
+def _about(commitment: Commitment) -> dict[str, str]:
+    return {"commitment": str(commitment.id)}
+
+
+def _page_of(
+    person_id: uuid.UUID,
+    commitment_id: uuid.UUID,
+    list_of: Callable[[Commitment], Select[Any]],
+    pagination: Any,
+    part: str,
+    fields: frozenset[str],
+) -> list[Any]:
+    """A page of what a commitment holds (reviews, breaches, scans), read."""
+    commitment = _commitment(person_id, commitment_id)
+    return page_read(
+        request_session(),
+        commitment.person_id,
+        list_of(commitment),
+        pagination,
+        part,
+        fields,
+        _about(commitment),
     )
+
+
+def _add(
+    person_id: uuid.UUID,
+    commitment_id: uuid.UUID,
+    add: Callable[[Session, Commitment, Any, Actor], Any],
+    values: Any,
+) -> Any:
+    """Add a review, a breach or a scan to a commitment, by the caller."""
+    db = request_session()
+    added = add(db, _commitment(person_id, commitment_id), values, signed_in())
     db.commit()
+    return added, 201
 
 
 @blp.route("/")
@@ -77,10 +109,14 @@ class Commitments(MethodView):
         """The person's commitments, the latest signed first."""
         db = request_session()
         person = reachable(db, person_id)
-        found = page_of(db, service.list_query(person, **args), pagination_parameters)
-        note_read(db, person, "commitments", COMMITMENT_FIELDS)
-        db.commit()
-        return found
+        return page_read(
+            db,
+            person,
+            service.list_query(person, **args),
+            pagination_parameters,
+            "commitments",
+            COMMITMENT_FIELDS,
+        )
 
     @requires("commitments:write")
     @blp.arguments(CommitmentSchema)
@@ -99,8 +135,10 @@ class CommitmentById(MethodView):
     @blp.response(200, CommitmentSchema)
     def get(self, person_id: uuid.UUID, commitment_id: uuid.UUID) -> Any:
         """Read one commitment; the ETag header is what If-Match wants back."""
+        db = request_session()
         commitment = _commitment(person_id, commitment_id)
-        _noted(commitment, "commitment", COMMITMENT_FIELDS)
+        note_read(db, person_id, "commitment", COMMITMENT_FIELDS, _about(commitment))
+        db.commit()
         return commitment, 200, etag_headers(commitment)
 
     @requires("commitments:write")
@@ -131,12 +169,14 @@ class Reviews(MethodView):
         pagination_parameters: Any,
     ) -> Any:
         """The commitment's reviews, the latest first."""
-        commitment = _commitment(person_id, commitment_id)
-        found = page_of(
-            request_session(), service.reviews_query(commitment), pagination_parameters
+        return _page_of(
+            person_id,
+            commitment_id,
+            service.reviews_query,
+            pagination_parameters,
+            "commitment_reviews",
+            REVIEW_FIELDS,
         )
-        _noted(commitment, "commitment_reviews", REVIEW_FIELDS)
-        return found
 
     @requires("commitments:write")
     @blp.arguments(CommitmentReviewSchema)
@@ -146,11 +186,7 @@ class Reviews(MethodView):
     ) -> Any:
         """Review an active commitment: it continues (to its next review
         date), is renewed by a new one, or ends."""
-        db = request_session()
-        commitment = _commitment(person_id, commitment_id)
-        done = service.review(db, commitment, values, signed_in())
-        db.commit()
-        return done, 201
+        return _add(person_id, commitment_id, service.review, values)
 
 
 @blp.route("/<uuid:commitment_id>/breaches")
@@ -165,12 +201,14 @@ class Breaches(MethodView):
         pagination_parameters: Any,
     ) -> Any:
         """Breaches of the commitment, the latest first."""
-        commitment = _commitment(person_id, commitment_id)
-        found = page_of(
-            request_session(), service.breaches_query(commitment), pagination_parameters
+        return _page_of(
+            person_id,
+            commitment_id,
+            service.breaches_query,
+            pagination_parameters,
+            "commitment_breaches",
+            BREACH_FIELDS,
         )
-        _noted(commitment, "commitment_breaches", BREACH_FIELDS)
-        return found
 
     @requires("commitments:write")
     @blp.arguments(CommitmentBreachSchema)
@@ -179,11 +217,7 @@ class Breaches(MethodView):
         self, values: dict[str, Any], person_id: uuid.UUID, commitment_id: uuid.UUID
     ) -> Any:
         """Record a breach of the commitment."""
-        db = request_session()
-        commitment = _commitment(person_id, commitment_id)
-        breach = service.record_breach(db, commitment, values, signed_in())
-        db.commit()
-        return breach, 201
+        return _add(person_id, commitment_id, service.record_breach, values)
 
 
 @blp.route("/<uuid:commitment_id>/scans")
@@ -198,12 +232,14 @@ class Scans(MethodView):
         pagination_parameters: Any,
     ) -> Any:
         """Scans of the signed paper, oldest first (without their content)."""
-        commitment = _commitment(person_id, commitment_id)
-        found = page_of(
-            request_session(), service.scans_query(commitment), pagination_parameters
+        return _page_of(
+            person_id,
+            commitment_id,
+            service.scans_query,
+            pagination_parameters,
+            "commitment_scans",
+            SCAN_FIELDS,
         )
-        _noted(commitment, "commitment_scans", SCAN_FIELDS)
-        return found
 
     @requires("commitments:write")
     @accepts_upload
@@ -214,15 +250,7 @@ class Scans(MethodView):
     ) -> Any:
         """Attach a scan (PDF, JPEG or PNG, up to BINHYEN_MAX_UPLOAD_BYTES) as
         multipart/form-data in the part ``file``. It is stored encrypted."""
-        db = request_session()
-        commitment = _commitment(person_id, commitment_id)
-        data, declared, name = from_upload(upload)
-        stored = files.store(
-            db, data, declared_type=declared, filename=name, by=signed_in()
-        )
-        service.attach_scan(db, commitment, stored)
-        db.commit()
-        return stored, 201
+        return _add(person_id, commitment_id, service.add_scan, from_upload(upload))
 
 
 @blp.route("/<uuid:commitment_id>/scans/<uuid:file_id>")
@@ -238,10 +266,10 @@ class ScanById(MethodView):
         stored = service.get_scan(db, commitment, file_id)
         note_read(
             db,
-            commitment.person_id,
+            person_id,
             "commitment_scan",
             ["content"],
-            {"commitment": str(commitment.id), "file": str(stored.id)},
+            {**_about(commitment), "file": str(stored.id)},
         )
         response = download(stored, "cam-ket")
         db.commit()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer, String
+from sqlalchemy import Date, ForeignKeyConstraint, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto.fields import EncryptedText
-from core.db import Base, Timestamped, UtcDateTime, new_id, text_enum, utcnow
+from core.db import Base, Recorded, Timestamped, new_id, text_enum
 from core.people.models import person_key
 from tenants.isolation import TenantOwned
 
@@ -70,7 +70,7 @@ class Commitment(TenantOwned, Timestamped, Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-class CommitmentReview(TenantOwned, Base):
+class CommitmentReview(TenantOwned, Recorded, Base):
     """A review of a commitment on or after its review date."""
 
     __tablename__ = "commitment_reviews"
@@ -81,12 +81,9 @@ class CommitmentReview(TenantOwned, Base):
     reviewed_on: Mapped[date] = mapped_column(Date)
     outcome: Mapped[ReviewOutcome] = mapped_column(text_enum(ReviewOutcome, 16))
     next_review_on: Mapped[date | None] = mapped_column(Date)
-    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column()
-    reviewed_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class CommitmentBreach(TenantOwned, Base):
+class CommitmentBreach(TenantOwned, Recorded, Base):
     """A breach of a commitment, as the officer who saw it recorded it."""
 
     __tablename__ = "commitment_breaches"
@@ -96,9 +93,6 @@ class CommitmentBreach(TenantOwned, Base):
     commitment_id: Mapped[uuid.UUID] = mapped_column()
     occurred_on: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(EncryptedText())
-    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column()
-    recorded_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CommitmentScan(TenantOwned, Base):

@@ -71,8 +71,8 @@ class CommitmentReviewSchema(ma.Schema):
         },
     )
     next_review_on = ma.fields.Date(allow_none=True)
-    reviewed_by = ma.fields.String(dump_only=True)
-    created_at = ma.fields.DateTime(dump_only=True)
+    reviewed_by = ma.fields.String(dump_only=True, attribute="recorded_by")
+    recorded_at = ma.fields.DateTime(dump_only=True)
 
     class Meta:
         unknown = ma.RAISE
@@ -84,7 +84,7 @@ class CommitmentBreachSchema(ma.Schema):
     occurred_on = ma.fields.Date(required=True)
     description = ma.fields.String(required=True, validate=validate.Length(1, 5000))
     recorded_by = ma.fields.String(dump_only=True)
-    created_at = ma.fields.DateTime(dump_only=True)
+    recorded_at = ma.fields.DateTime(dump_only=True)
 
     class Meta:
         unknown = ma.RAISE

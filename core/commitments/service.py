@@ -29,11 +29,10 @@ from core.commitments.models import (
     ReviewOutcome,
     SignerKind,
 )
-from core.db import local_today, start_of
+from core.db import Actor, local_today, stamp, start_of
 from core.errors import Conflict, Invalid, NotFound, field_error
 from core.files import service as files
 from core.files.models import StoredFile
-from core.identity.authn import Principal
 from core.people.models import Person
 from core.people.service import file_path
 from core.plugin_host.contributions import TimelineEntry
@@ -69,8 +68,8 @@ def _check(commitment: Mapping[str, Any]) -> None:
         given = [f for f in SIGNER_FIELDS if commitment.get(f)]
         if given:
             raise Invalid(
-                "A commitment the person signed has no family signer; leave "
-                "these fields out or set signer_kind to family.",
+                "A commitment the person signed names no family signer; leave "
+                "these fields empty (null) or set signer_kind to family.",
                 errors=[field_error(f, "Only for a family signer.") for f in given],
             )
     _not_after_today("signed_on", commitment["signed_on"])
@@ -147,7 +146,7 @@ def list_query(person: Person, status: str | None = None) -> Select[Any]:
 
 
 def review(
-    db: Session, commitment: Commitment, values: Mapping[str, Any], by: Principal
+    db: Session, commitment: Commitment, values: Mapping[str, Any], by: Actor
 ) -> CommitmentReview:
     """Record a review and apply its outcome to the commitment."""
     if commitment.status is not CommitmentStatus.ACTIVE:
@@ -188,8 +187,7 @@ def review(
         reviewed_on=reviewed_on,
         outcome=outcome,
         next_review_on=next_on,
-        reviewed_by_id=by.user_id,
-        reviewed_by=by.username[:64],
+        **stamp(by),
     )
     db.add(record)
     db.flush()
@@ -206,16 +204,11 @@ def reviews_query(commitment: Commitment) -> Select[Any]:
 
 
 def record_breach(
-    db: Session, commitment: Commitment, values: Mapping[str, Any], by: Principal
+    db: Session, commitment: Commitment, values: Mapping[str, Any], by: Actor
 ) -> CommitmentBreach:
     cleaned = tidy(values, ("description",), required=("description",))
     _not_after_today("occurred_on", cleaned["occurred_on"])
-    breach = CommitmentBreach(
-        commitment_id=commitment.id,
-        recorded_by_id=by.user_id,
-        recorded_by=by.username[:64],
-        **cleaned,
-    )
+    breach = CommitmentBreach(commitment_id=commitment.id, **stamp(by), **cleaned)
     db.add(breach)
     db.flush()
     logger.info("breach of commitment %s recorded", commitment.id)
@@ -242,12 +235,26 @@ def attach_scan(
     return link
 
 
+def add_scan(
+    db: Session,
+    commitment: Commitment,
+    upload: tuple[bytes, str | None, str | None],
+    by: Actor,
+) -> StoredFile:
+    """Store an uploaded scan (bytes, declared type, original name) and
+    attach it. Scans are kept exactly as sent."""
+    data, declared, name = upload
+    stored = files.store(db, data, declared_type=declared, filename=name, by=by)
+    attach_scan(db, commitment, stored)
+    return stored
+
+
 def scans_query(commitment: Commitment) -> Select[Any]:
     return (
         select(StoredFile)
         .join(CommitmentScan, CommitmentScan.file_id == StoredFile.id)
         .where(CommitmentScan.commitment_id == commitment.id)
-        .order_by(StoredFile.uploaded_at, StoredFile.id)
+        .order_by(StoredFile.recorded_at, StoredFile.id)
     )
 
 

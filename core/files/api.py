@@ -69,8 +69,8 @@ class StoredFileSchema(ma.Schema):
         },
     )
     filename = ma.fields.String(dump_only=True)
-    uploaded_by = ma.fields.String(dump_only=True)
-    uploaded_at = ma.fields.DateTime(dump_only=True)
+    uploaded_by = ma.fields.String(dump_only=True, attribute="recorded_by")
+    uploaded_at = ma.fields.DateTime(dump_only=True, attribute="recorded_at")
 
 
 def from_upload(args: dict[str, Any]) -> tuple[bytes, str | None, str | None]:

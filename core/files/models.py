@@ -4,18 +4,18 @@ needs to show it without opening it."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.crypto.fields import EncryptedBytes, EncryptedText
-from core.db import Base, UtcDateTime, new_id, utcnow
+from core.db import Base, Recorded, new_id
 from tenants.isolation import TenantOwned
 
 
-class StoredFile(TenantOwned, Base):
-    """One uploaded file of a commune. Files do not change once stored."""
+class StoredFile(TenantOwned, Recorded, Base):
+    """One uploaded file of a commune; recorded_by uploaded it. Files do not
+    change once stored."""
 
     __tablename__ = "files"
 
@@ -31,8 +31,3 @@ class StoredFile(TenantOwned, Base):
     filename: Mapped[str | None] = mapped_column(EncryptedText())
     # Deferred: lists of files never load their bodies.
     content: Mapped[bytes] = mapped_column(EncryptedBytes(), deferred=True)
-    # Staff accounts live outside the commune's tables, so no key points at
-    # them; the name is kept as it was at upload.
-    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column()
-    uploaded_by: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from core.api.uploads import upload_limit
 from core.crypto.fields import keyed_digest
+from core.db import Actor, stamp
 from core.errors import Invalid, NotFound, TooLarge, field_error
 from core.files import metadata
 from core.files.models import StoredFile
-from core.identity.authn import Principal
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def store(
     *,
     declared_type: str | None,
     filename: str | None,
-    by: Principal,
+    by: Actor,
     allowed: frozenset[str] = DOCUMENTS,
     strip_metadata: bool = False,
 ) -> StoredFile:
@@ -146,8 +146,7 @@ def store(
         digest=keyed_digest(db, data),
         filename=clean_name(filename),
         content=data,
-        uploaded_by_id=by.user_id,
-        uploaded_by=by.username[:64],
+        **stamp(by),
     )
     db.add(stored)
     db.flush()

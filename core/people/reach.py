@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from core.access.policy import hamlet_scope, signed_in
+from core.api.pagination import page_of
 from core.audit.trail import record
 from core.errors import NotFound
 from core.people.models import Person
@@ -70,3 +71,20 @@ def note_read(
         fields=sorted(fields),
         details={"part": part, **(details or {})},
     )
+
+
+def page_read(
+    db: Session,
+    person: Person | uuid.UUID,
+    query: Select[Any],
+    pagination: Any,
+    part: str,
+    fields: Iterable[str],
+    details: dict[str, Any] | None = None,
+) -> list[Any]:
+    """One page of ``query``, a list from a person's file, with the read
+    noted (:func:`note_read`) and committed."""
+    found = page_of(db, query, pagination)
+    note_read(db, person, part, fields, details)
+    db.commit()
+    return found

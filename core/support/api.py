@@ -15,9 +15,9 @@ from flask_smorest import Blueprint
 
 from core.access.policy import requires
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
-from core.api.pagination import PAGINATION, page_of
+from core.api.pagination import PAGINATION
 from core.db import request_session
-from core.people.reach import note_read, reachable
+from core.people.reach import note_read, page_read, reachable
 from core.support import service
 from core.support.models import Support
 from core.support.schemas import SupportPatchSchema, SupportQuerySchema, SupportSchema
@@ -49,10 +49,14 @@ class SupportList(MethodView):
         """The person's support, the latest started first."""
         db = request_session()
         person = reachable(db, person_id)
-        found = page_of(db, service.list_query(person, **args), pagination_parameters)
-        note_read(db, person, "support", SUPPORT_FIELDS)
-        db.commit()
-        return found
+        return page_read(
+            db,
+            person,
+            service.list_query(person, **args),
+            pagination_parameters,
+            "support",
+            SUPPORT_FIELDS,
+        )
 
     @requires("support:write")
     @blp.arguments(SupportSchema)

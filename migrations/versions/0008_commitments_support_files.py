@@ -2,7 +2,7 @@
 
 Revision ID: 0008_commitments_support_files
 Revises: 0006_people
-Create Date: 2026-12-04 06:05:03.405987
+Create Date: 2026-12-04 06:18:26.695369
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.Text(), nullable=True),
         sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("uploaded_by_id", sa.Uuid(), nullable=True),
-        sa.Column("uploaded_by", sa.String(length=64), nullable=False),
-        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["communes.id"],
@@ -167,7 +167,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
         sa.Column("recorded_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id", "commitment_id"],
             ["commitments.tenant_id", "commitments.id"],
@@ -208,9 +208,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("next_review_on", sa.Date(), nullable=True),
-        sa.Column("reviewed_by_id", sa.Uuid(), nullable=True),
-        sa.Column("reviewed_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Uuid(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id", "commitment_id"],
             ["commitments.tenant_id", "commitments.id"],
