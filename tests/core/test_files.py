@@ -24,6 +24,7 @@ from core.files import service as files
 from core.files.models import StoredFile
 from core.identity.authn import operator
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 from tests.core.test_crypto import dump
 
 # A PDF whose text names the person, as a scanned form would.
@@ -182,6 +183,27 @@ def test_uploads_may_exceed_the_json_body_limit_and_json_routes_may_not(
         headers=f.bearer(chief.token),
     )
     assert too_big.status_code == 413
+
+
+def test_a_browser_uploads_a_large_scan_with_its_csrf_token_in_the_form(
+    app: Flask, client: FlaskClient, database: Database, chief: f.Staffed
+) -> None:
+    url = _scans(chief, database)
+    assert sign_in(client, chief.chief.username, f.PASSWORD).status_code == 302
+    csrf = csrf_from(client.get("/login").get_data(as_text=True))
+    big = PDF + b"\x00" * app.config["BINHYEN_SETTINGS"].max_body_bytes
+
+    def post(form: dict[str, Any]) -> Any:
+        return client.post(
+            url,
+            data={**form, "file": (io.BytesIO(big), "scan.pdf", "application/pdf")},
+            content_type="multipart/form-data",
+        )
+
+    assert post({}).status_code == 403
+    made = post({"csrf_token": csrf})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["size"] == len(big)
 
 
 def test_only_upload_routes_take_multipart_and_they_say_how_to_send_a_file(
