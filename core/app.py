@@ -22,6 +22,7 @@ from core import db as db_module
 from core import logging as logging_module
 from core.access.permissions import Catalogue
 from core.access.policy import PERMISSION_ATTR, PUBLIC_ATTR, SIGNED_IN
+from core.api.uploads import InMemoryUploads
 from core.audit import trail  # noqa: F401  (registers the audit listeners)
 from core.config import Settings, load_settings
 from core.crypto.fields import UnreadableError, install_keyring
@@ -45,7 +46,10 @@ logger = logging.getLogger(__name__)
 
 class BinhYen(Flask):
     """Flask, except that an unhandled exception is logged without its message,
-    which may quote database values and so personal data."""
+    which may quote database values and so personal data, and that uploaded
+    files stay in memory rather than in temporary files."""
+
+    request_class = InMemoryUploads
 
     def log_exception(self, exc_info: Any) -> None:
         api_module.log_unhandled(exc_info[1])
@@ -131,6 +135,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.audit.api import blp as audit_api
     from core.breakglass.api import blp as break_glass_api
     from core.cases.api import blp as cases_api
+    from core.commitments.api import blp as commitments_api
     from core.hamlets.api import blp as hamlets_api
     from core.health import bp as health
     from core.identity.api import blp as identity_api
@@ -140,6 +145,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.organisation.api import blp as organisation_api
     from core.people.api import blp as people_api
     from core.plugin_host.api import blp as plugins_api
+    from core.support.api import blp as support_api
     from core.timeline.api import blp as timeline_api
     from core.transfers.api import blp as transfers_api
     from core.web import bp as web
@@ -161,6 +167,8 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         worklist_api,
         timeline_api,
         transfers_api,
+        commitments_api,
+        support_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

@@ -134,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse=_positive_int,
     ),
     Setting(
+        "max_upload_bytes",
+        "Largest file accepted by an upload route (a scanned commitment, a "
+        "photo); larger ones are refused with 413. Only upload routes take "
+        "bodies above max_body_bytes.",
+        default=10 * 1024 * 1024,
+        parse=_positive_int,
+    ),
+    Setting(
         "sign_in_attempts",
         "Failed sign-ins allowed per account (and ten times that per client "
         "address) in one throttle window before further tries are refused.",

@@ -16,7 +16,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from datetime import time as clock
+from typing import Any, Protocol
 
 from flask import Flask, current_app, g
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Engine,
     Enum,
     MetaData,
+    String,
     TypeDecorator,
     create_engine,
     event,
@@ -48,9 +50,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# Vietnam keeps one offset all year (no daylight saving), so a fixed zone
-# needs no time-zone database on the server.
-LOCAL_ZONE = timezone(timedelta(hours=7), "ICT")
+# Vietnam keeps one offset all year (no summer time).
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 def utcnow() -> datetime:
@@ -58,8 +59,13 @@ def utcnow() -> datetime:
 
 
 def local_today() -> date:
-    """Today's date in Vietnam, the date deadlines and work lists count from."""
-    return datetime.now(LOCAL_ZONE).date()
+    """Today's date in Vietnam, which is what a date in a file means."""
+    return datetime.now(VIETNAM).date()
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of ``day`` in Vietnam, zone-aware."""
+    return datetime.combine(day, clock(), tzinfo=VIETNAM)
 
 
 def new_id() -> uuid.UUID:
@@ -117,6 +123,30 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utcnow, onupdate=utcnow, sort_order=91
     )
+
+
+class Actor(Protocol):
+    """Whoever does something: a request's principal or the operator."""
+
+    user_id: uuid.UUID | None
+    username: str
+
+
+class Recorded:
+    """Who recorded a row, and when. Staff accounts live outside a commune's
+    tables, so no key points at them: their id and name are kept as they
+    were (fill both with :func:`stamp`)."""
+
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sort_order=80)
+    recorded_by: Mapped[str] = mapped_column(String(64), sort_order=81)
+    recorded_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, sort_order=82
+    )
+
+
+def stamp(actor: Actor) -> dict[str, Any]:
+    """The :class:`Recorded` columns for a row ``actor`` records now."""
+    return {"recorded_by_id": actor.user_id, "recorded_by": actor.username[:64]}
 
 
 def _configure_sqlite(engine: Engine) -> None:

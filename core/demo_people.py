@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.cases import service as case_service
 from core.cases.models import Case
+from core.commitments import service as commitments
 from core.db import local_today
 from core.hamlets.models import Hamlet
 from core.identity import authn
@@ -26,6 +27,7 @@ from core.mentoring import service as mentoring
 from core.organisation import service as organisation
 from core.people import service as people
 from core.people.models import Person
+from core.support import service as support
 from core.worklist import daily
 
 logger = logging.getLogger(__name__)
@@ -158,6 +160,8 @@ def seed_case_files(
             },
         )
         _history(db, rng, person, case, story, officer, today)
+        if story.tier == 2:
+            _commitment_and_support(db, rng, person, decided, today)
         if story.kind == "compulsory_rehab_referral" and story.days_ago > 365:
             _released(db, person, case, today, chief)
         made += 1
@@ -214,6 +218,42 @@ def _history(
                 "reason": "Tái sử dụng trong thời gian quản lý, kéo dài theo quy định",
             },
         )
+
+
+def _commitment_and_support(
+    db: Session, rng: random.Random, person: Person, decided: date, today: date
+) -> None:
+    """The family's written commitment, and help back into work."""
+    signed = decided + timedelta(days=3)
+    commitments.create(
+        db,
+        person,
+        {
+            "signer_kind": "family",
+            "signer_name": _name(rng, "female"),
+            "signer_relation": "Mẹ",
+            "signed_on": min(signed, today),
+            "terms": "Gia đình quản lý, động viên; báo ngay cho công an xã nếu "
+            "tái sử dụng. Người cai nghiện trình diện hằng tháng.",
+            "review_on": signed + timedelta(days=180),
+        },
+    )
+    support.create(
+        db,
+        person,
+        {
+            "kind": rng.choice(("work", "vocational_training", "health_insurance")),
+            "what": rng.choice(
+                (
+                    "Giới thiệu việc làm tại xưởng gỗ",
+                    "Học nghề sửa xe máy 3 tháng",
+                    "Thẻ bảo hiểm y tế hộ cận nghèo",
+                )
+            ),
+            "provider": "Hội Liên hiệp Phụ nữ xã",
+            "start_on": min(signed + timedelta(days=20), today),
+        },
+    )
 
 
 def _released(

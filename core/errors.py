@@ -99,6 +99,11 @@ class PreconditionRequired(Problem):
     slug = "if-match-required"
 
 
+class TooLarge(Problem):
+    status = 413
+    slug = "too-large"
+
+
 class Invalid(Problem):
     status = 422
     slug = "invalid"

@@ -16,7 +16,8 @@ from core.api.conditional import (
     etag_headers,
 )
 from core.api.pagination import PAGINATION, page_of
-from core.crypto.fields import EncryptedText, blind_index
+from core.api.uploads import accepts_upload
+from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import Base, Timestamped, UtcDateTime, new_id, request_session, utcnow
 from core.errors import (
     Conflict,
@@ -26,6 +27,18 @@ from core.errors import (
     Problem,
     field_error,
 )
+from core.files.api import (
+    DOWNLOAD_RESPONSE,
+    FileUploadSchema,
+    StoredFileSchema,
+    download,
+    from_upload,
+)
+from core.files.models import StoredFile
+from core.files.service import DOCUMENTS, PHOTOS
+from core.files.service import delete as delete_file
+from core.files.service import get as get_file
+from core.files.service import store as store_file
 from core.jobs.outbox import enqueue_job
 from core.plugin_host.contributions import (
     Event,
@@ -41,12 +54,17 @@ from core.plugin_host.service import plugin_settings
 from tenants.isolation import TenantOwned
 
 __all__ = [
+    "DOCUMENTS",
+    "DOWNLOAD_RESPONSE",
     "IF_MATCH_PARAMETER",
     "PAGINATION",
+    "PHOTOS",
     "Base",
     "Conflict",
+    "EncryptedBytes",
     "EncryptedText",
     "Event",
+    "FileUploadSchema",
     "Forbidden",
     "Invalid",
     "JobDefinition",
@@ -57,15 +75,22 @@ __all__ = [
     "Permission",
     "PluginInfo",
     "Problem",
+    "StoredFile",
+    "StoredFileSchema",
     "TenantOwned",
     "TimelineEntry",
     "Timestamped",
     "UtcDateTime",
+    "accepts_upload",
     "blind_index",
     "check_if_match",
+    "delete_file",
+    "download",
     "enqueue_job",
     "etag_headers",
     "field_error",
+    "from_upload",
+    "get_file",
     "hamlet_scope",
     "hookimpl",
     "new_id",
@@ -76,5 +101,6 @@ __all__ = [
     "requires",
     "signed_in",
     "staff_of",
+    "store_file",
     "utcnow",
 ]

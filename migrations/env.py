@@ -8,7 +8,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
-from core.crypto.fields import EncryptedText
+from core.crypto.fields import EncryptedBytes, EncryptedText
 from core.db import UtcDateTime, make_engine
 from core.models import metadata
 from tenants.rls import protect_all
@@ -23,6 +23,8 @@ def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
         return "sa.DateTime(timezone=True)"
     if kind == "type" and isinstance(obj, EncryptedText):
         return "sa.Text()"  # ciphertext, as text
+    if kind == "type" and isinstance(obj, EncryptedBytes):
+        return "sa.LargeBinary()"  # ciphertext, raw
     return False
 
 

@@ -25,8 +25,17 @@ from core.audit.models import AuditEvent, AuditHead
 from core.breakglass.models import AccessGrant
 from core.cases import service as case_service
 from core.cases.models import Case, CaseExtension
+from core.commitments import service as commitment_service
+from core.commitments.models import (
+    Commitment,
+    CommitmentBreach,
+    CommitmentReview,
+    CommitmentScan,
+)
 from core.db import Database
 from core.errors import NotFound
+from core.files import service as file_service
+from core.files.models import StoredFile
 from core.hamlets import service as hamlet_service
 from core.hamlets.models import Hamlet
 from core.identity import authn
@@ -40,6 +49,8 @@ from core.organisation.models import HamletStaff, Team, TeamMember
 from core.people import service as people_service
 from core.people.models import Person, TierChange
 from core.plugin_host.models import CommunePlugin
+from core.support import service as support_service
+from core.support.models import Support
 from core.transfers.models import IncomingTransfer, OutgoingTransfer
 from core.worklist import service as worklist_service
 from core.worklist.models import WorkItem
@@ -165,6 +176,29 @@ def member(
         secret = token(db, account, commune=staffed.commune)
         db.commit()
         return account, secret
+
+
+def mentor(
+    database: Database, staffed: Staffed, person_id: uuid.UUID | str
+) -> tuple[User, str]:
+    """A new officer made responsible for the person (so they reach them),
+    with a token."""
+    account, secret = member(database, staffed, "officer")
+    session = in_commune(database, staffed.commune)
+    try:
+        subject = people_service.get(session, uuid.UUID(str(person_id)))
+        mentoring_service.assign(
+            session, subject, account.id, started_on=None, reason=None, by_name="t"
+        )
+        session.commit()
+    finally:
+        session.close()
+    return account, secret
+
+
+def person_id_in(url: str) -> str:
+    """The person's id in an address under /persons/<id>/."""
+    return url.split("/persons/", 1)[1].split("/", 1)[0]
 
 
 # -- what the isolation harness needs --------------------------------------
@@ -401,6 +435,75 @@ def _both_halves(db: Session, place: Commune) -> uuid.UUID:
     return shared
 
 
+# The smallest file every reader takes for a PDF.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def stored_file(
+    db: Session, data: bytes = PDF_BYTES, content_type: str = "application/pdf"
+) -> StoredFile:
+    return file_service.store(
+        db,
+        data,
+        declared_type=content_type,
+        filename="cam-ket.pdf",
+        by=authn.operator("tests"),
+    )
+
+
+def commitment(
+    db: Session, person_id: uuid.UUID | None = None, **values: Any
+) -> Commitment:
+    """A commitment the person signed, through the service (so sealed)."""
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {
+        "signer_kind": "person",
+        "signed_on": date(2025, 3, 1),
+        "review_on": date(2025, 9, 1),
+        "terms": "Không sử dụng trái phép chất ma túy; trình diện hằng tháng.",
+        **values,
+    }
+    return commitment_service.create(db, owner, values)
+
+
+def _review(db: Session, place: Commune) -> CommitmentReview:
+    return commitment_service.review(
+        db,
+        commitment(db),
+        {
+            "reviewed_on": date(2025, 9, 1),
+            "outcome": "continued",
+            "next_review_on": date(2026, 3, 1),
+        },
+        authn.operator("tests"),
+    )
+
+
+def _breach(db: Session, place: Commune) -> CommitmentBreach:
+    return commitment_service.record_breach(
+        db,
+        commitment(db),
+        {"occurred_on": date(2025, 5, 2), "description": "Không trình diện"},
+        authn.operator("tests"),
+    )
+
+
+def scan(db: Session, of: Commitment | None = None) -> CommitmentScan:
+    return commitment_service.attach_scan(db, of or commitment(db), stored_file(db))
+
+
+def support(db: Session, person_id: uuid.UUID | None = None, **values: Any) -> Support:
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {
+        "kind": "vocational_training",
+        "what": "Lớp sửa xe máy 3 tháng",
+        "provider": "Trung tâm GDNN-GDTX huyện",
+        "start_on": date(2025, 4, 1),
+        **values,
+    }
+    return support_service.create(db, owner, values)
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -424,6 +527,12 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     HamletStaff: hamlet_staff,
     OutgoingTransfer: lambda db, place: outgoing_transfer(db),
     IncomingTransfer: lambda db, place: incoming_transfer(db),
+    StoredFile: lambda db, place: stored_file(db),
+    Commitment: lambda db, place: commitment(db),
+    CommitmentReview: _review,
+    CommitmentBreach: _breach,
+    CommitmentScan: lambda db, place: scan(db),
+    Support: lambda db, place: support(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -444,6 +553,9 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "user_id": lambda db, place: officer(db, place).id,
     # One id for both halves, so incoming and outgoing routes each find theirs.
     "transfer_id": _both_halves,
+    "commitment_id": lambda db, place: commitment(db).id,
+    "file_id": lambda db, place: scan(db).file_id,
+    "support_id": lambda db, place: support(db).id,
 }
 
 

@@ -85,4 +85,8 @@ CORE_PERMISSIONS: tuple[Permission, ...] = (
     Permission("transfers:read", "See files moved to or from other communes."),
     Permission("transfers:write", "Send a person's file to the commune they moved to."),
     Permission("transfers:approve", "Accept or refuse a file another commune sends."),
+    Permission("commitments:read", "See people's commitments, reviews and scans."),
+    Permission("commitments:write", "Record commitments, reviews, breaches, scans."),
+    Permission("support:read", "See the reintegration support people get."),
+    Permission("support:write", "Record and change reintegration support."),
 )

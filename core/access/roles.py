@@ -40,6 +40,10 @@ def _perms(*names: str) -> frozenset[str]:
 
 
 _STAFF_BASE = _perms("communes:read", "hamlets:read", "teams:read", "tokens:create")
+# What the police who keep the files do with them beyond the file itself.
+_CASEWORK = _perms(
+    "commitments:read", "commitments:write", "support:read", "support:write"
+)
 
 ROLES: dict[str, Role] = {
     role.name: role
@@ -95,7 +99,8 @@ ROLES: dict[str, Role] = {
                 "transfers:read",
                 "transfers:write",
                 "transfers:approve",
-            ),
+            )
+            | _CASEWORK,
             "Trưởng Công an xã",
             "Commune chief",
             appointed_by_region=True,
@@ -116,7 +121,8 @@ ROLES: dict[str, Role] = {
                 "work:read",
                 "transfers:read",
                 "transfers:write",
-            ),
+            )
+            | _CASEWORK,
             "Cán bộ công an",
             "Police officer",
             assignment_scoped=True,
@@ -132,7 +138,14 @@ ROLES: dict[str, Role] = {
         Role(
             "hamlet_member",
             Scope.COMMUNE,
-            _perms("hamlets:read", "teams:read", "persons:read", "tokens:create"),
+            _perms(
+                "hamlets:read",
+                "teams:read",
+                "persons:read",
+                "tokens:create",
+                "support:read",
+                "support:write",
+            ),
             "Tổ công tác thôn, xóm",
             "Hamlet team member",
             hamlet_scoped=True,

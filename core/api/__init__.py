@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from core.access.policy import public
+from core.api.uploads import MULTIPART, allow_upload_body, is_upload_view
 from core.db import request_session
 from core.errors import flatten_validation_messages, problem_response
 
@@ -104,15 +105,23 @@ def _check_body() -> Response | None:
         or request.method not in JSON_BODY_METHODS
     ):
         return None
+    # The one exception to JSON bodies: routes marked accepts_upload also take
+    # a file as multipart/form-data, and only they take bodies that large.
+    upload = is_upload_view()
+    if upload:
+        allow_upload_body()
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
         "Transfer-Encoding", ""
     )
-    if has_body and not (
-        request.mimetype == "application/json" or request.mimetype.endswith("+json")
-    ):
+    is_json = request.mimetype == "application/json" or request.mimetype.endswith(
+        "+json"
+    )
+    if has_body and not (is_json or (upload and request.mimetype == MULTIPART)):
         return problem_response(
             415,
-            "Send the request body as JSON with 'Content-Type: application/json'.",
+            "Send the file as multipart/form-data."
+            if upload
+            else "Send the request body as JSON with 'Content-Type: application/json'.",
             slug="unsupported-media-type",
         )
     return None

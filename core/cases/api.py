@@ -31,7 +31,7 @@ from core.cases.schemas import (
 from core.db import local_today, request_session
 from core.identity.service import display_name
 from core.people.models import Person
-from core.people.reach import note_read, people_in_reach, reachable
+from core.people.reach import note_read, page_read, people_in_reach, reachable
 
 blp = Blueprint(
     "cases",
@@ -64,10 +64,8 @@ class Cases(MethodView):
         """The person's cases, newest first."""
         db = request_session()
         person = reachable(db, person_id)
-        found = page_of(db, service.cases_of(db, person.id), pagination_parameters)
-        note_read(db, person, "cases", LISTED)
-        db.commit()
-        return found
+        query = service.cases_of(db, person.id)
+        return page_read(db, person, query, pagination_parameters, "cases", LISTED)
 
     @requires("cases:write")
     @blp.arguments(CaseSchema)

@@ -11,6 +11,9 @@ skip the flush, are refused for encrypted columns).
 keyed blind index (HMAC-SHA256 under a key derived from the commune's data
 key) in the named column, for exact look-ups: see :func:`blind_index`.
 
+``mapped_column(EncryptedBytes())`` does the same for binary content (an
+attached file), stored as raw ciphertext.
+
 Column types get no context from SQLAlchemy, so the app's keyring is held
 here, set once by the app factory (:func:`install_keyring`).
 """
@@ -24,10 +27,10 @@ import logging
 import os
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Text, event
+from sqlalchemy import LargeBinary, Text, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -39,6 +42,8 @@ from tenants.models import Commune
 logger = logging.getLogger(__name__)
 
 PREFIX = "enc1:"
+BYTES_PREFIX = b"enc1:"
+T = TypeVar("T")
 _keyring: Keyring | None = None
 
 
@@ -64,11 +69,43 @@ class Sealed(str):
         return sealed
 
 
+class SealedBytes(bytes):
+    """Plain bytes that also carry their ciphertext, ready for the database."""
+
+    ciphertext: bytes
+
+    def __new__(cls, plain: bytes, ciphertext: bytes) -> SealedBytes:
+        sealed = super().__new__(cls, plain)
+        sealed.ciphertext = ciphertext
+        return sealed
+
+
 class UnreadableError(RuntimeError):
     """An encrypted value whose commune key is gone (crypto-shredded)."""
 
 
-class EncryptedText(TypeDecorator[str]):
+class _Encrypted(TypeDecorator[T]):
+    """What the encrypted column types share: a value reaches the database
+    only sealed, and is sealed by the flush (see :func:`_seal_changes`)."""
+
+    index: str | None = None
+    normalize: Callable[[str], str] | None = None
+
+    def seal(self, session: Session, value: T) -> T:
+        raise NotImplementedError
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Sealed | SealedBytes):
+            return value.ciphertext
+        raise ValueError(
+            "an encrypted column can only be written through the ORM unit of work "
+            "(session.add / attribute changes) of a session bound to a commune"
+        )
+
+
+class EncryptedText(_Encrypted[str]):
     """Text stored as AES-GCM ciphertext under the commune's data key."""
 
     impl = Text
@@ -81,15 +118,8 @@ class EncryptedText(TypeDecorator[str]):
         self.index = index
         self.normalize = normalize
 
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, Sealed):
-            return value.ciphertext
-        raise ValueError(
-            "an encrypted column can only be written through the ORM unit of work "
-            "(session.add / attribute changes) of a session bound to a commune"
-        )
+    def seal(self, session: Session, value: str) -> str:
+        return seal(session, value)
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
         if value is None:
@@ -97,25 +127,42 @@ class EncryptedText(TypeDecorator[str]):
         return open_value(value)
 
 
-def _encrypted_attributes(cls: type) -> list[tuple[str, EncryptedText]]:
-    found: list[tuple[str, EncryptedText]] | None = getattr(
+class EncryptedBytes(_Encrypted[bytes]):
+    """Bytes (a file's content) stored as AES-GCM ciphertext under the
+    commune's data key, in binary: no base64, so a file costs its own size
+    plus 33 bytes."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def seal(self, session: Session, value: bytes) -> bytes:
+        return seal_bytes(session, value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return open_bytes(bytes(value))
+
+
+def _encrypted_attributes(cls: type) -> list[tuple[str, _Encrypted[Any]]]:
+    found: list[tuple[str, _Encrypted[Any]]] | None = getattr(
         cls, "__binhyen_encrypted__", None
     )
     if found is None:
-        from sqlalchemy import inspect
-
         found = []
         attributes: Any = inspect(cls).column_attrs
         for attribute in attributes:
             column_type = attribute.columns[0].type
-            if isinstance(column_type, EncryptedText):
+            if isinstance(column_type, _Encrypted):
                 found.append((attribute.key, column_type))
         cls.__binhyen_encrypted__ = found  # type: ignore[attr-defined]
     return list(found)
 
 
-def seal(session: Session, plain: str) -> Sealed:
-    """Encrypt ``plain`` with the data key of the session's commune."""
+def _encrypt(session: Session, plain: bytes) -> bytes:
+    """The commune's id, a fresh nonce and the AES-GCM body, which binds the
+    commune id as associated data: a value moved to another commune's row
+    does not open."""
     tenant = current_tenant(session)
     if tenant is None:
         raise RuntimeError("encrypting needs a session bound to a commune")
@@ -126,16 +173,10 @@ def seal(session: Session, plain: str) -> Sealed:
             "this commune's data key was destroyed; nothing new can be stored for it"
         ) from exc
     nonce = os.urandom(NONCE_BYTES)
-    body = key.cipher.encrypt(nonce, plain.encode(), tenant.bytes)
-    text = PREFIX + base64.b64encode(tenant.bytes + nonce + body).decode()
-    return Sealed(plain, text)
+    return tenant.bytes + nonce + key.cipher.encrypt(nonce, plain, tenant.bytes)
 
 
-def open_value(text: str) -> str:
-    """Decrypt a stored value; raises :class:`UnreadableError` once shredded."""
-    if not text.startswith(PREFIX):
-        raise UnreadableError("an encrypted column holds a value that is not sealed")
-    raw = base64.b64decode(text[len(PREFIX) :])
+def _decrypt(raw: bytes) -> bytes:
     commune = uuid.UUID(bytes=raw[:16])
     nonce, body = raw[16 : 16 + NONCE_BYTES], raw[16 + NONCE_BYTES :]
     key = active_keyring().cached(commune)
@@ -144,19 +185,64 @@ def open_value(text: str) -> str:
             "this commune's data key is not loaded or was destroyed; the field "
             "cannot be read"
         )
-    return Sealed(key.cipher.decrypt(nonce, body, commune.bytes).decode(), text)
+    return key.cipher.decrypt(nonce, body, commune.bytes)
+
+
+def seal(session: Session, plain: str) -> Sealed:
+    """Encrypt ``plain`` with the data key of the session's commune."""
+    raw = _encrypt(session, plain.encode())
+    return Sealed(plain, PREFIX + base64.b64encode(raw).decode())
+
+
+def seal_bytes(session: Session, plain: bytes) -> SealedBytes:
+    """Encrypt ``plain`` bytes with the data key of the session's commune."""
+    return SealedBytes(plain, BYTES_PREFIX + _encrypt(session, plain))
+
+
+def open_value(text: str) -> str:
+    """Decrypt a stored value; raises :class:`UnreadableError` once shredded."""
+    if not text.startswith(PREFIX):
+        raise UnreadableError("an encrypted column holds a value that is not sealed")
+    raw = base64.b64decode(text[len(PREFIX) :])
+    return Sealed(_decrypt(raw).decode(), text)
+
+
+def open_bytes(stored: bytes) -> bytes:
+    """Decrypt stored bytes; raises :class:`UnreadableError` once shredded."""
+    if not stored.startswith(BYTES_PREFIX):
+        raise UnreadableError("an encrypted column holds bytes that are not sealed")
+    return SealedBytes(_decrypt(stored[len(BYTES_PREFIX) :]), stored)
+
+
+def _keyed_hash(session: Session, data: bytes, purpose: bytes) -> str:
+    """HMAC-SHA256 of ``data`` under the commune's blind key, or under a key
+    derived from it for ``purpose``, so hashes made for one use never match
+    those made for another."""
+    tenant = current_tenant(session)
+    if tenant is None:
+        raise RuntimeError("a keyed hash needs a session bound to a commune")
+    key = active_keyring().get(session, tenant).blind
+    if purpose:
+        key = hmac.new(key, purpose, hashlib.sha256).digest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 def blind_index(
     session: Session, value: str, normalize: Callable[[str], str] | None = None
 ) -> str:
     """The keyed index of ``value`` in the session's commune, for look-ups."""
-    tenant = current_tenant(session)
-    if tenant is None:
-        raise RuntimeError("a blind index needs a session bound to a commune")
-    key = active_keyring().get(session, tenant)
     text = normalize(value) if normalize else value
-    return hmac.new(key.blind, text.encode(), hashlib.sha256).hexdigest()
+    return _keyed_hash(session, text.encode(), b"")
+
+
+def keyed_digest(session: Session, data: bytes) -> str:
+    """A fingerprint of ``data`` (a file) that only its commune can compute.
+
+    Equal files have equal digests within a commune, so a second copy can be
+    noticed, but not across communes, and nobody holding a copy of the
+    database can confirm a guess at a file by hashing it.
+    """
+    return _keyed_hash(session, data, b"binhyen:file-digest")
 
 
 @event.listens_for(Session, "before_flush")
@@ -171,11 +257,15 @@ def _seal_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.new) + list(session.dirty):
         if not is_tenant_owned(type(obj)):
             continue
+        # An attribute never loaded (a deferred file body) cannot have changed.
+        unloaded = inspect(obj).unloaded
         for name, column_type in _encrypted_attributes(type(obj)):
-            value = getattr(obj, name)
-            if value is None or isinstance(value, Sealed):
+            if name in unloaded:
                 continue
-            setattr(obj, name, seal(session, value))
+            value = getattr(obj, name)
+            if value is None or isinstance(value, Sealed | SealedBytes):
+                continue
+            setattr(obj, name, column_type.seal(session, value))
             if column_type.index:
                 setattr(
                     obj,

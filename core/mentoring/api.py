@@ -12,13 +12,13 @@ from flask_smorest import Blueprint
 
 from core.access.policy import caller_holds, requires, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
-from core.api.pagination import PAGINATION, page_of
+from core.api.pagination import PAGINATION
 from core.db import request_session
 from core.errors import Forbidden
 from core.identity.service import display_name
 from core.mentoring import service
 from core.mentoring.schemas import AssignmentSchema, ContactPatchSchema, ContactSchema
-from core.people.reach import note_read, reachable
+from core.people.reach import note_read, page_read, reachable
 
 blp = Blueprint(
     "mentoring",
@@ -69,10 +69,14 @@ class Contacts(MethodView):
         """The person's contacts, newest first."""
         db = request_session()
         person = reachable(db, person_id)
-        found = page_of(db, service.contacts(db, person.id), pagination_parameters)
-        note_read(db, person, "contacts", ContactSchema().fields)
-        db.commit()
-        return found
+        return page_read(
+            db,
+            person,
+            service.contacts(db, person.id),
+            pagination_parameters,
+            "contacts",
+            ContactSchema().fields,
+        )
 
     @requires("contacts:write")
     @blp.arguments(ContactSchema)

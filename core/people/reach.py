@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import g
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from core.access.models import MembershipHamlet
 from core.access.policy import roles_in_commune, signed_in
+from core.api.pagination import page_of
 from core.audit.trail import record
 from core.errors import NotFound
 from core.mentoring import service as mentoring
@@ -103,3 +104,20 @@ def note_read(
         fields=sorted(fields),
         details={"part": part, **(details or {})},
     )
+
+
+def page_read(
+    db: Session,
+    person: Person | uuid.UUID,
+    query: Select[Any],
+    pagination: Any,
+    part: str,
+    fields: Iterable[str],
+    details: dict[str, Any] | None = None,
+) -> list[Any]:
+    """One page of ``query``, a list from a person's file, with the read
+    noted (:func:`note_read`) and committed."""
+    found = page_of(db, query, pagination)
+    note_read(db, person, part, fields, details)
+    db.commit()
+    return found

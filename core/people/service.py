@@ -31,6 +31,8 @@ from core.people.models import (
 )
 from core.plugin_host.events import emit
 from tenants.divisions import fold
+from tenants.isolation import current_tenant
+from tenants.models import Commune
 
 logger = logging.getLogger(__name__)
 
@@ -225,3 +227,12 @@ def tier_history(db: Session, person_id: uuid.UUID) -> list[TierChange]:
             .order_by(TierChange.decided_on.desc(), TierChange.recorded_at.desc())
         )
     )
+
+
+def file_path(db: Session, person_id: uuid.UUID) -> str:
+    """The API address of a person's file in the session's commune; records
+    about the person (commitments, support, ...) hang below it."""
+    commune = db.get(Commune, current_tenant(db))
+    if commune is None:
+        raise RuntimeError("a person's address needs a session bound to a commune")
+    return f"/api/v1/c/{commune.slug}/persons/{person_id}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from core.cases.models import Case, CaseExtension, CaseStatus
 from core.cases.rules import by_id
-from core.db import LOCAL_ZONE
+from core.commitments import service as commitments
+from core.db import start_of
 from core.mentoring.models import Assignment, Contact
 from core.people.models import TierChange
 from core.plugin_host.contributions import TimelineEntry
+from core.support import service as support
 from tenants.isolation import bound_commune
 
 CHANNELS = {
@@ -30,11 +32,6 @@ CHANNELS = {
     "meeting": ("Gặp mặt", "Meeting"),
     "message": ("Nhắn tin", "Message"),
 }
-
-
-def _at(day: date) -> datetime:
-    """A date as the start of that day in Vietnam."""
-    return datetime.combine(day, time(), tzinfo=LOCAL_ZONE)
 
 
 def _kind_titles(case: Case) -> tuple[str, str]:
@@ -54,7 +51,7 @@ def core_entries(
     def add(day: date, kind: str, permission: str, vi: str, en: str) -> None:
         entries.append(
             TimelineEntry(
-                at=_at(day),
+                at=start_of(day),
                 kind=kind,
                 summary=en if english else vi,
                 permission=permission,
@@ -141,7 +138,12 @@ def timeline(
 ) -> list[TimelineEntry]:
     """The person's timeline, newest first, cut to what ``may_see`` allows."""
     host = current_app.extensions["binhyen.plugins"]
-    found = core_entries(db, person_id, english) + list(extra)
+    found = [
+        *core_entries(db, person_id, english),
+        *commitments.timeline_entries(db, person_id),
+        *support.timeline_entries(db, person_id),
+        *extra,
+    ]
     for _plugin, entries in host.call_enabled(
         db, "binhyen_timeline", commune=bound_commune(db), person_id=person_id
     ):

@@ -28,6 +28,7 @@ from core.audit.trail import note_cross_commune, record
 from core.cases import rules
 from core.cases.models import Case, CaseKind, CaseOutcome, CaseStatus, RehabSetting
 from core.cases.service import close as close_case
+from core.commitments.models import Commitment
 from core.crypto.fields import blind_index
 from core.db import get_database, local_today, utcnow
 from core.errors import Conflict, Invalid, NotFound, field_error
@@ -37,6 +38,7 @@ from core.mentoring.models import Assignment, Contact
 from core.people import service as people
 from core.people.models import Person, PersonStatus, TierChange, digits
 from core.plugin_host.events import emit
+from core.support.models import Support
 from core.transfers.models import IncomingTransfer, OutgoingTransfer, TransferStatus
 from core.worklist import service as worklist
 from core.worklist.models import ItemStatus
@@ -107,7 +109,8 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def file_of(db: Session, person: Person) -> dict[str, Any]:
     """The person's file as it stands, to travel with a transfer. Officers'
-    private notes stay behind: they were written for this commune."""
+    private notes, commitments' terms and support notes stay behind: they
+    were written for this commune, and the new one makes its own."""
     cases = db.scalars(
         select(Case).where(Case.person_id == person.id).order_by(Case.start_on)
     )
@@ -126,6 +129,14 @@ def file_of(db: Session, person: Person) -> dict[str, Any]:
         .where(Contact.person_id == person.id)
         .order_by(Contact.contacted_on)
     )
+    commitments = db.scalars(
+        select(Commitment)
+        .where(Commitment.person_id == person.id)
+        .order_by(Commitment.signed_on)
+    )
+    support = db.scalars(
+        select(Support).where(Support.person_id == person.id).order_by(Support.start_on)
+    )
     return {
         "version": FILE_VERSION,
         "as_of": local_today().isoformat(),
@@ -141,6 +152,15 @@ def file_of(db: Session, person: Person) -> dict[str, Any]:
         "contacts": [
             _row(c, ("contacted_on", "channel", "officer_name", "residence_confirmed"))
             for c in contacts
+        ],
+        # When and how, not the terms or who signed for the family.
+        "commitments": [
+            _row(c, ("signed_on", "signer_kind", "review_on", "status"))
+            for c in commitments
+        ],
+        "support": [
+            _row(s, ("kind", "what", "provider", "start_on", "end_on", "outcome"))
+            for s in support
         ],
     }
 

@@ -2,16 +2,16 @@
 
 It reads the open cases (recurring checks, the approaching end, the end
 passed with no extension, which proposes closure to the chief), the last
-contact of each person (the next contact the officer set), and tier-2
-people who have no responsible officer. Each item has a key naming its
-reason, so running the job twice in a day, or after a crash, raises nothing
-twice.
+contact of each person (the next contact the officer set), commitments
+coming up for review, and tier-2 people who have no responsible officer.
+Each item has a key naming its reason, so running the job twice in a day,
+or after a crash, raises nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.cases import rules
 from core.cases.models import Case, CaseStatus
+from core.commitments import service as commitments
 from core.db import local_today
 from core.mentoring import service as mentoring
 from core.mentoring.models import Assignment, Contact
@@ -35,6 +36,8 @@ from tenants.models import Commune
 logger = logging.getLogger(__name__)
 
 JOB_NAME = "core.raise_due_items"
+# A commitment's review shows up this long before it is due.
+REVIEW_NOTICE = timedelta(days=14)
 # 05:00 in Vietnam (cron is read in UTC).
 SCHEDULE = "0 22 * * *"
 
@@ -46,6 +49,7 @@ TITLES = {
         "Period over: close the case or extend it",
     ),
     "contact_due": ("Đến hạn gặp gỡ, kèm cặp", "Contact due"),
+    "commitment_review": ("Đến hạn xem xét bản cam kết", "Commitment review due"),
     "assign_officer": (
         "Phân công cán bộ kèm cặp (tầng 2)",
         "Assign a mentor officer (tier 2)",
@@ -171,6 +175,21 @@ def _unassigned_tier_two(db: Session, today: date) -> int:
     return raised
 
 
+def _commitment_items(db: Session, today: date) -> int:
+    raised = 0
+    for due in commitments.reviews_due(db, today + REVIEW_NOTICE):
+        raised += _raise(
+            db,
+            "commitment_review",
+            key=f"commitment_review:{due.commitment_id}:{due.review_on.isoformat()}",
+            due_on=due.review_on,
+            assignee=_officer_of(db, due.person_id),
+            person_id=due.person_id,
+            subject_id=due.commitment_id,
+        )
+    return raised
+
+
 def raise_due(db: Session, today: date) -> int:
     """Raise every item due by ``today`` (and what shows ahead of time) in
     the session's commune; returns how many new items were raised."""
@@ -178,6 +197,7 @@ def raise_due(db: Session, today: date) -> int:
         _case_items(db, today)
         + _contact_items(db, today)
         + _unassigned_tier_two(db, today)
+        + _commitment_items(db, today)
     )
     db.flush()
     logger.info("raised %d work items", raised)

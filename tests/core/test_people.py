@@ -50,22 +50,6 @@ def _member(database: Database, staffed: f.Staffed, role: str, **kw: Any) -> str
     return f.member(database, staffed, role, **kw)[1]
 
 
-def _mentor(database: Database, staffed: f.Staffed, person_id: str) -> str:
-    """An officer made responsible for the person; returns their token."""
-    account, secret = f.member(database, staffed, "officer")
-    session = f.in_commune(database, staffed.commune)
-    try:
-        subject = session.get(Person, (staffed.commune.id, uuid.UUID(person_id)))
-        assert subject is not None
-        mentoring.assign(
-            session, subject, account.id, started_on=None, reason=None, by_name="t"
-        )
-        session.commit()
-    finally:
-        session.close()
-    return secret
-
-
 def _search(client: FlaskClient, staffed: f.Staffed, **terms: Any) -> Any:
     return client.post(
         _persons(staffed) + "search", json=terms, headers=f.bearer(staffed.token)
@@ -79,7 +63,7 @@ def test_an_officer_opens_a_file_and_reads_it_back(
     made = _open(client, chief)
     assert made.status_code == 201, made.get_json()
     person = made.get_json()
-    officer = _mentor(database, chief, person["id"])
+    officer = f.mentor(database, chief, person["id"])[1]
     read = client.get(_persons(chief) + person["id"], headers=f.bearer(officer))
     assert read.status_code == 200
     body = read.get_json()
@@ -162,7 +146,7 @@ def test_each_role_sees_only_its_fields_and_the_rest_are_absent(
     chief = f.staffed_commune(database, "05089")
     person = _open(client, chief).get_json()
     if role == "officer":
-        secret = _mentor(database, chief, person["id"])
+        secret = f.mentor(database, chief, person["id"])[1]
     else:
         secret = _member(database, chief, role)
     body = client.get(_persons(chief) + person["id"], headers=f.bearer(secret))

@@ -40,6 +40,10 @@ def _history(database: Database, staffed: f.Staffed) -> str:
             residence_confirmed=True,
             note="Ghi chú riêng không lên dòng thời gian",
         )
+        f.commitment(
+            session, person.id, signed_on=date(2026, 1, 20), review_on=date(2026, 7, 20)
+        )
+        f.support(session, person.id, start_on=date(2026, 3, 1))
         f.plugin_on(session)
         session.add(
             Notice(title="Họp gia đình", body="Tại nhà văn hoá", subject_id=person.id)
@@ -70,12 +74,14 @@ def test_the_chief_sees_every_entry_newest_first_plugins_included(
     kinds = [e["kind"] for e in entries]
     assert kinds[0] == "bulletin.notice"  # written today
     assert kinds[1:] == [
+        "support.started",
         "contact",
+        "commitment.signed",
         "assignment.started",
         "tier.changed",
         "case.opened",
     ]
-    assert entries[1]["summary"].endswith("residence confirmed")
+    assert entries[2]["summary"].endswith("residence confirmed")
     body = str(entries)
     assert "Ghi chú riêng" not in body
 

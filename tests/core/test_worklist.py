@@ -10,7 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core.commitments import service as commitment_service
+from core.commitments.models import Commitment
 from core.db import Database, local_today
+from core.identity import authn
 from core.jobs import runner
 from core.jobs.models import Job
 from core.jobs.outbox import enqueue_job
@@ -256,3 +259,43 @@ def test_the_daily_job_runs_through_the_outbox_in_each_commune(
     ]
     timetable = periodic_jobs(app.extensions["binhyen.plugins"])
     assert (daily.JOB_NAME, daily.SCHEDULE) in [(p.job, p.cron) for p in timetable]
+
+
+def test_a_commitment_coming_up_for_review_goes_to_the_officer_until_reviewed(
+    database: Database,
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    person, _secret = _mentored_case(database, chief)
+    session = f.in_commune(database, chief.commune)
+    try:
+        signed = f.commitment(
+            session, person.id, signed_on=date(2026, 2, 1), review_on=date(2026, 8, 1)
+        )
+        session.commit()
+        signed_id = signed.id
+    finally:
+        session.close()
+    _raise(database, chief, date(2026, 7, 10))
+    assert "commitment_review" not in [i.kind for i in _items(database, chief)]
+    _raise(database, chief, date(2026, 7, 20))
+    (review,) = [i for i in _items(database, chief) if i.kind == "commitment_review"]
+    assert (review.subject_id, review.due_on) == (signed_id, date(2026, 8, 1))
+    assert review.assignee_id is not None
+
+    session = f.in_commune(database, chief.commune)
+    try:
+        commitment_service.review(
+            session,
+            session.get(Commitment, (chief.commune.id, signed_id)),
+            {
+                "reviewed_on": date(2026, 7, 30),
+                "outcome": "continued",
+                "next_review_on": date(2027, 2, 1),
+            },
+            authn.operator("tests"),
+        )
+        session.commit()
+    finally:
+        session.close()
+    (settled,) = [i for i in _items(database, chief) if i.kind == "commitment_review"]
+    assert settled.status is ItemStatus.DONE
