@@ -8,7 +8,13 @@ than reach past this module.
 from __future__ import annotations
 
 from core.access.permissions import Permission
-from core.access.policy import hamlet_scope, public, requires, signed_in
+from core.access.policy import (
+    caller_holds,
+    hamlet_scope,
+    public,
+    requires,
+    signed_in,
+)
 from core.access.service import staff_of
 from core.api.conditional import (
     IF_MATCH_PARAMETER,
@@ -18,7 +24,19 @@ from core.api.conditional import (
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
-from core.db import Base, Timestamped, UtcDateTime, new_id, request_session, utcnow
+from core.db import (
+    Base,
+    Recorded,
+    Timestamped,
+    UtcDateTime,
+    local_today,
+    new_id,
+    request_session,
+    stamp,
+    start_of,
+    text_enum,
+    utcnow,
+)
 from core.errors import (
     Conflict,
     Forbidden,
@@ -39,7 +57,11 @@ from core.files.service import DOCUMENTS, PHOTOS
 from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
+from core.identity.service import display_name
 from core.jobs.outbox import enqueue_job
+from core.mentoring.service import current_assignment
+from core.people.models import Person, person_reference
+from core.people.reach import note_read, page_read, people_in_reach, reachable
 from core.plugin_host.contributions import (
     Event,
     JobDefinition,
@@ -51,14 +73,24 @@ from core.plugin_host.contributions import (
 )
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
-from tenants.isolation import TenantOwned
+from core.worklist.service import (
+    CHIEF_DESK,
+    HEALTH_DESK,
+    Assignee,
+    raise_item,
+    resolve,
+)
+from tenants.isolation import TenantOwned, bound_commune
 
 __all__ = [
+    "CHIEF_DESK",
     "DOCUMENTS",
     "DOWNLOAD_RESPONSE",
+    "HEALTH_DESK",
     "IF_MATCH_PARAMETER",
     "PAGINATION",
     "PHOTOS",
+    "Assignee",
     "Base",
     "Conflict",
     "EncryptedBytes",
@@ -73,8 +105,10 @@ __all__ = [
     "NotFound",
     "PeriodicJob",
     "Permission",
+    "Person",
     "PluginInfo",
     "Problem",
+    "Recorded",
     "StoredFile",
     "StoredFileSchema",
     "TenantOwned",
@@ -83,8 +117,12 @@ __all__ = [
     "UtcDateTime",
     "accepts_upload",
     "blind_index",
+    "bound_commune",
+    "caller_holds",
     "check_if_match",
+    "current_assignment",
     "delete_file",
+    "display_name",
     "download",
     "enqueue_job",
     "etag_headers",
@@ -93,14 +131,25 @@ __all__ = [
     "get_file",
     "hamlet_scope",
     "hookimpl",
+    "local_today",
     "new_id",
+    "note_read",
     "page_of",
+    "page_read",
+    "people_in_reach",
+    "person_reference",
     "plugin_settings",
     "public",
+    "raise_item",
+    "reachable",
     "request_session",
     "requires",
+    "resolve",
     "signed_in",
     "staff_of",
+    "stamp",
+    "start_of",
     "store_file",
+    "text_enum",
     "utcnow",
 ]
