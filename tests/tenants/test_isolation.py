@@ -57,87 +57,73 @@ def test_every_commune_owned_model_is_found_and_has_a_factory() -> None:
     assert all(model in f.TENANT_FACTORIES for model in models)
 
 
-@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
 def test_orm_reads_only_the_bound_communes_rows(
-    model: type, world: World, database: Database
+    world: World, database: Database
 ) -> None:
     session = f.in_commune(database, world.a.commune)
     try:
-        rows = session.scalars(select(model)).all()
-        assert rows, "the harness made a row in commune A"
-        assert {r.tenant_id for r in rows} == {world.a.commune.id}
-        for key in world.rows["b"][model]:
-            assert session.get(model, key) is None
+        for model in tenant_models():
+            rows = session.scalars(select(model)).all()
+            assert rows, f"the harness made a {model.__name__} in commune A"
+            assert {r.tenant_id for r in rows} == {world.a.commune.id}, model
+            for key in world.rows["b"][model]:
+                assert session.get(model, key) is None, model
     finally:
         session.close()
 
 
-def _deleted_before(model: type) -> list[type]:
-    """Commune-owned models whose tables depend on ``model``'s, directly or
-    through others, the most dependent first."""
-    tables = metadata.sorted_tables
-    target = model.__table__  # type: ignore[attr-defined]
+def _dependents_first() -> list[type]:
+    """Commune-owned models, each after every model that points at it, so
+    deleting them in this order never trips a foreign key."""
     by_table = {m.__table__: m for m in tenant_models()}  # type: ignore[attr-defined]
-    reaching = {target}
-    for table in tables[tables.index(target) + 1 :]:
-        if any(fk.column.table in reaching for fk in table.foreign_keys):
-            reaching.add(table)
-    return [
-        by_table[table]
-        for table in reversed(tables)
-        if table in reaching and table is not target and table in by_table
-    ]
+    return [by_table[t] for t in reversed(metadata.sorted_tables) if t in by_table]
 
 
-@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
 def test_orm_bulk_update_and_delete_reach_only_the_bound_commune(
-    model: type, world: World, database: Database
+    world: World, database: Database
 ) -> None:
     before = snapshot(database, world.b)
     session = f.in_commune(database, world.a.commune)
     try:
-        own = len(session.scalars(select(model)).all())
-        keep = model.tenant_id  # type: ignore[attr-defined]
-        if model.__table__.info.get("append_only"):  # type: ignore[attr-defined]
-            # The audit trail refuses every change, in any commune.
-            for statement in (
-                update(model).values(tenant_id=keep),
-                delete(model),
-            ):
-                with pytest.raises(DBAPIError, match=r"append-only|permission denied"):
-                    session.execute(statement)
+        for model in _dependents_first():
+            table = model.__table__  # type: ignore[attr-defined]
+            keep = model.tenant_id  # type: ignore[attr-defined]
+            own = len(session.scalars(select(model)).all())
+            if table.info.get("append_only"):
+                # The audit trail refuses every change, in any commune.
+                for statement in (update(model).values(tenant_id=keep), delete(model)):
+                    with pytest.raises(
+                        DBAPIError, match=r"append-only|permission denied"
+                    ):
+                        session.execute(statement)
+                    session.rollback()
+                continue
+            touched = session.execute(update(model).values(tenant_id=keep))
+            assert touched.rowcount == own, model
+            if table.info.get("no_delete") and database.dialect == "postgresql":
+                # Audit heads: the application role may not remove them at all.
+                with pytest.raises(DBAPIError, match="permission denied"):
+                    session.execute(delete(model))
                 session.rollback()
-            return
-        touched = session.execute(update(model).values(tenant_id=keep))
-        assert touched.rowcount == own
-        info = model.__table__.info  # type: ignore[attr-defined]
-        if info.get("no_delete") and database.dialect == "postgresql":
-            # Audit heads: the application role may not remove them at all.
-            with pytest.raises(DBAPIError, match="permission denied"):
-                session.execute(delete(model))
-            session.rollback()
-            return
-        # Rows that must go first (they point at this model, RESTRICT) go
-        # first, by the same unscoped bulk delete.
-        for dependent in _deleted_before(model):
-            session.execute(delete(dependent))
-        session.execute(delete(model))
-        session.commit()
-        assert session.scalars(select(model)).all() == []
+                continue
+            removed = session.execute(delete(model))
+            assert removed.rowcount == own, model
+            session.commit()
+            assert session.scalars(select(model)).all() == [], model
     finally:
         session.close()
     assert snapshot(database, world.b) == before
 
 
-@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
 def test_a_session_with_no_commune_refuses_commune_owned_queries(
-    model: type, world: World, database: Database
+    database: Database,
 ) -> None:
     with database.session() as session:
-        with pytest.raises(TenantContextError):
-            session.scalars(select(model)).all()
-        with pytest.raises(TenantContextError):
-            session.execute(delete(model))
+        for model in tenant_models():
+            with pytest.raises(TenantContextError):
+                session.scalars(select(model)).all()
+            with pytest.raises(TenantContextError):
+                session.execute(delete(model))
 
 
 def test_a_session_refuses_to_write_a_row_of_another_commune(
