@@ -462,3 +462,61 @@ def test_no_reason_note_or_closing_note_is_in_a_dump(
     raw = dump(app, backend, tmp_path)
     for value in (reason, note):
         assert value.encode() not in raw, value
+
+
+# Each kind of case, opened on each ruleset: (kind, decided, extra body,
+# expected ruleset, expected term in months, expected end).
+EVERY_KIND = [
+    ("illegal_use_management", "2026-03-02", {}, "law-73-2021", 12, "2027-03-02"),
+    ("illegal_use_management", "2026-09-01", {}, "law-120-2025", 12, "2027-09-01"),
+    (
+        "voluntary_rehab",
+        "2026-02-10",
+        {"setting": "home", "term_months": 6},
+        "law-73-2021",
+        6,
+        "2026-08-10",
+    ),
+    (
+        "voluntary_rehab",
+        "2026-08-10",
+        {"setting": "home"},
+        "law-120-2025",
+        24,
+        "2028-08-10",
+    ),
+    ("methadone_treatment", "2026-01-15", {}, "law-73-2021", None, None),
+    ("methadone_treatment", "2026-07-15", {}, "law-120-2025", None, None),
+    ("compulsory_rehab_referral", "2026-02-20", {}, "law-73-2021", None, None),
+    ("compulsory_rehab_referral", "2026-08-20", {}, "law-120-2025", None, None),
+]
+
+
+def test_every_kind_of_case_is_dated_by_the_ruleset_of_its_start(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    for kind, decided, extra, ruleset, term, end in EVERY_KIND:
+        person = _person(client, chief)
+        made = _open(client, chief, person, kind=kind, decision_on=decided, **extra)
+        assert made.status_code == 201, (kind, decided, made.get_json())
+        case = made.get_json()
+        assert (case["ruleset"], case["term_months"], case["end_on"]) == (
+            ruleset,
+            term,
+            end,
+        ), (kind, decided)
+        if kind == "methadone_treatment":
+            # Post-rehab management after substitution treatment: 1 year on
+            # both rulesets, counted from its own start.
+            after = _open(
+                client,
+                chief,
+                person,
+                kind="post_rehab_management",
+                decision_on=decided.replace("-01-", "-05-").replace("-07-", "-11-"),
+                follows_case_id=case["id"],
+            ).get_json()
+            start = date.fromisoformat(after["start_on"])
+            assert after["term_months"] == 12, decided
+            assert after["end_on"] == start.replace(year=start.year + 1).isoformat()
