@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from core import api as api_module
 from core import db as db_module
 from core import logging as logging_module
+from core import metrics
 from core.access.permissions import Catalogue
 from core.access.policy import PERMISSION_ATTR, PUBLIC_ATTR, SIGNED_IN
 from core.api.uploads import InMemoryUploads
@@ -28,6 +29,7 @@ from core.config import Settings, load_settings
 from core.crypto.fields import UnreadableError, install_keyring
 from core.crypto.keyring import Keyring, parse_master_key
 from core.errors import Gone, NotFound, Problem, render_problem, title_for
+from core.forwarded import TrustedProxy
 from core.identity import authn, sso
 from core.identity.throttle import (
     DatabaseStore,
@@ -58,7 +60,7 @@ class BinhYen(Flask):
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the app from ``BINHYEN_*`` settings (or ``settings`` given)."""
     settings = settings or load_settings(**overrides)
-    logging_module.configure(settings.log_level)
+    logging_module.configure(settings.log_level, settings.log_format)
 
     app = BinhYen("binhyen", instance_path=settings.instance_path, static_folder=None)
     app.config.update(
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _register_blueprints(app, api)
     _register_plugin_blueprints(app, api, host, catalogue)
     sso.init_app(app)
+    metrics.install(app)  # first, so that it times the whole pipeline
     _install_request_pipeline(app)
     _install_page_errors(app, api)
     _check_routes_declare_access(app, catalogue)
@@ -110,6 +113,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from core.cli import register_commands
 
     register_commands(app)
+    app.wsgi_app = TrustedProxy(  # type: ignore[method-assign]
+        app.wsgi_app, settings.forwarded_allow_ips
+    )
     return app
 
 
@@ -221,7 +227,11 @@ def _install_request_pipeline(app: Flask) -> None:
         if slug is not None:
             g.commune = resolution.resolve(session, slug)
             _refuse_disabled_plugin(app, session)
-        g.principal = authn.authenticate(session)
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "own_authorization", False):
+            g.principal = None  # its Authorization header is not an API token
+        else:
+            g.principal = authn.authenticate(session)
         authn.check_csrf()
 
     @app.after_request
@@ -249,7 +259,7 @@ def _refuse_disabled_plugin(app: Flask, session: Any) -> None:
 def _wants_page() -> bool:
     return not (
         request.path.startswith("/api/")
-        or request.path in {"/healthz", "/readyz"}
+        or request.path in {"/healthz", "/readyz", "/metrics"}
         or request.accept_mimetypes.best == "application/json"
     )
 

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -783,8 +784,16 @@ def audit_group() -> None:
 def audit_verify(commune: str | None, heads_file: str | None) -> None:
     """Walk every chain; exit 1 naming the first broken link."""
     from core.audit import service as audit_service
+    from core.metrics import note_audit_verification
 
+    started = time.perf_counter()
     reports = audit_service.verify_all(get_database(), commune)
+    note_audit_verification(
+        current_app.extensions.get("binhyen.redis"),
+        seconds=time.perf_counter() - started,
+        chains=len(reports),
+        broken=sum(1 for report in reports if report.broken is not None),
+    )
     if commune is not None and not reports:
         raise click.ClickException(
             f"No commune has the slug {commune!r}; `binhyen communes list` shows them."

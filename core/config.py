@@ -41,6 +41,23 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError("use one of " + ", ".join(allowed))
+        return value
+
+    return parse
+
+
+def _proxies(raw: str) -> str:
+    from core.forwarded import parse_allowed
+
+    parse_allowed(raw)  # raises, naming the entry that is not an address
+    return raw.strip()
+
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration value: its name, how to parse it and what it means."""
@@ -159,6 +176,58 @@ SETTINGS: tuple[Setting, ...] = (
         "Logging level of the application.",
         default="INFO",
     ),
+    Setting(
+        "log_format",
+        "text: one readable line per record, for development. json: one JSON "
+        "object per line with the request id and commune, for a log collector "
+        "in production.",
+        default="text",
+        parse=_choice("text", "json"),
+    ),
+    Setting(
+        "forwarded_allow_ips",
+        "Comma-separated addresses or networks of the proxies (the ingress) "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed; '*' trusts "
+        "any peer, for a pod that only the ingress can reach.",
+        default="127.0.0.1,::1",
+        parse=_proxies,
+    ),
+    Setting(
+        "metrics_token",
+        "Bearer token Prometheus must send to read /metrics. Empty: /metrics "
+        "is open to whoever reaches the port; set it when an ingress forwards "
+        "every path.",
+        secret=True,
+    ),
+    Setting(
+        "web_bind",
+        "Address and port gunicorn listens on.",
+        default="0.0.0.0:8000",
+    ),
+    Setting(
+        "web_workers",
+        "Number of gunicorn worker processes per pod or server.",
+        default=2,
+        parse=_positive_int,
+    ),
+    Setting(
+        "web_worker_class",
+        "gunicorn worker class: gthread (threads per worker) or sync.",
+        default="gthread",
+        parse=_choice("gthread", "sync"),
+    ),
+    Setting(
+        "web_threads",
+        "Threads per gunicorn worker, with the gthread class.",
+        default=4,
+        parse=_positive_int,
+    ),
+    Setting(
+        "web_timeout",
+        "Seconds a request may take before gunicorn restarts its worker.",
+        default=60,
+        parse=_positive_int,
+    ),
 )
 
 SETTINGS_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
@@ -253,18 +322,7 @@ def load_settings(
     name would otherwise silently leave the default in force.
     """
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        raw = env.get(setting.env_var, "")
-        if raw == "":
-            values[setting.name] = setting.default
-            continue
-        try:
-            values[setting.name] = setting.parse(raw)
-        except ValueError as exc:
-            raise SettingsError(
-                f"{setting.env_var} is not valid: {exc}. {setting.description}"
-            ) from exc
+    values = {setting.name: read_setting(setting.name, env) for setting in SETTINGS}
 
     values["oidc_providers"] = _oidc_providers(env)
     for name, value in overrides.items():
@@ -284,6 +342,24 @@ def load_settings(
     settings = Settings(values)
     _fill_embedded_defaults(settings)
     return settings
+
+
+def read_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting, parsed, without the embedded defaults of the rest.
+
+    For code that runs before any app exists, such as gunicorn's master
+    process reading its own settings.
+    """
+    setting = SETTINGS_BY_NAME[name]
+    raw = (os.environ if environ is None else environ).get(setting.env_var, "")
+    if raw == "":
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingsError(
+            f"{setting.env_var} is not valid: {exc}. {setting.description}"
+        ) from exc
 
 
 def _fill_embedded_defaults(settings: Settings) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.trail import note_cross_commune
@@ -201,8 +201,18 @@ def sweep(database: Database, dispatcher: Dispatcher) -> int:
     live RQ job behind it (its worker died).
     """
 
+    counted = {JobStatus.FAILED: 0, JobStatus.PENDING: 0}
+
     def due_in(session: Session, _commune: Any) -> list[tuple[uuid.UUID, uuid.UUID]]:
         now = utcnow()
+        # Counted on the way, for /metrics: the sweep is already the audited
+        # walk over every commune, so the totals cost no walk of their own.
+        for status, how_many in session.execute(
+            select(Job.status, func.count())
+            .where(Job.status.in_(list(counted)))
+            .group_by(Job.status)
+        ):
+            counted[status] += how_many
         rows = session.scalars(
             select(Job).where(
                 or_(
@@ -233,6 +243,13 @@ def sweep(database: Database, dispatcher: Dispatcher) -> int:
         handed += len(due)
     if handed:
         logger.info("sweep handed over %d jobs", handed)
+    from core.metrics import note_outbox
+
+    note_outbox(
+        dispatcher.redis,
+        failed=counted[JobStatus.FAILED],
+        waiting=counted[JobStatus.PENDING],
+    )
     return handed
 
 
