@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint check-db clean
+.PHONY: run test lint translations check-db clean
 
 $(VENV)/.stamp-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,9 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+## Bring the translation catalogues (core and each plugin) up to date.
+translations: $(VENV)/.stamp-dev
+	$(BIN)/python -m core.web.catalogs
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance build .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, redirect, render_template, request, url_for
@@ -41,6 +42,7 @@ from core.jobs.outbox import DISPATCHER_KEY, REGISTRY_KEY, Dispatcher
 from core.jobs.runner import run_here
 from core.plugin_host.collect import collect_jobs, collect_permissions
 from core.plugin_host.host import PluginHost, build_host
+from core.web import i18n
 from tenants import resolution
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["binhyen.dispatcher"] = dispatcher
     database.sessions.configure(info={DISPATCHER_KEY: dispatcher, REGISTRY_KEY: jobs})
 
+    i18n.init_app(
+        app,
+        [
+            Path(plugin.module.__file__).parent / "translations"
+            for plugin in host.plugins.values()
+            if getattr(plugin.module, "__file__", None)
+        ],
+    )
     api = api_module.init_app(app)
     _register_blueprints(app, api)
     _register_plugin_blueprints(app, api, host, catalogue)
@@ -155,6 +165,9 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.timeline.api import blp as timeline_api
     from core.transfers.api import blp as transfers_api
     from core.web import bp as web
+    from core.web.admin import bp as admin_pages
+    from core.web.people import bp as people_pages
+    from core.web.work import bp as work_pages
     from core.worklist.api import blp as worklist_api
 
     for blueprint in (
@@ -179,6 +192,8 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(health)
     app.register_blueprint(web)
+    for pages in (people_pages, work_pages, admin_pages):
+        app.register_blueprint(pages)
 
 
 def _register_plugin_blueprints(
@@ -271,7 +286,10 @@ def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
         if status == 401:
             return redirect(url_for("web.sign_in"))
         return (
-            render_template("error.html", title=title_for(status), detail=detail),
+            # here="/": an error page echoes nothing of the address asked for.
+            render_template(
+                "error.html", title=title_for(status), detail=detail, here="/"
+            ),
             status,
         )
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, json, request
+from flask import Response, has_request_context, json, request
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,16 @@ def title_for(status: int) -> str:
     return en if caller_prefers_english() else vi
 
 
+def in_callers_language(text: str) -> str:
+    """A message of core or a plugin in the caller's language, where the
+    catalogues have it (messages built from values stay as written)."""
+    if not has_request_context():
+        return text
+    from flask_babel import gettext
+
+    return str(gettext(text))
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -143,13 +153,15 @@ def problem_response(
         "type": TYPE_BASE + (slug or str(status)),
         "title": title_for(status),
         "status": status,
-        "detail": detail,
+        "detail": in_callers_language(detail),
     }
     request_id = getattr(request, "binhyen_request_id", None)
     if request_id:
         body["request_id"] = request_id
     if errors:
-        body["errors"] = errors
+        body["errors"] = [
+            {**e, "message": in_callers_language(e["message"])} for e in errors
+        ]
     if extra:
         body.update(extra)
     response = Response(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -78,6 +79,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+QUERY = re.compile(r"\?[^\s\"]*")
+
+
+class AddressOnlyFilter(logging.Filter):
+    """Cuts the query string out of the development server's request lines:
+    an address may be logged, what follows its '?' may not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                QUERY.sub("", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
 def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
 
@@ -104,3 +120,6 @@ def configure(level: str, log_format: str = "text") -> None:
     root.setLevel(level.upper())
     # Alembic narrates every plugin it loads at INFO; keep its warnings only.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, AddressOnlyFilter) for f in werkzeug.filters):
+        werkzeug.addFilter(AddressOnlyFilter())

@@ -139,6 +139,7 @@ ROLES: dict[str, Role] = {
             "hamlet_member",
             Scope.COMMUNE,
             _perms(
+                "communes:read",
                 "hamlets:read",
                 "teams:read",
                 "persons:read",

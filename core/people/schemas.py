@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import g
 from marshmallow import validate
 
+from core.cases.rules import CASE_KINDS
 from core.people.models import TIERS, PersonStatus, Sex
 
 _SEXES = [s.value for s in Sex]
@@ -58,6 +59,10 @@ class PersonQuerySchema(ma.Schema):
     hamlet_id = ma.fields.UUID()
     tier = ma.fields.Integer(validate=validate.OneOf(list(TIERS)))
     status = ma.fields.String(validate=validate.OneOf([s.value for s in PersonStatus]))
+    case_kind = ma.fields.String(
+        validate=validate.OneOf(CASE_KINDS),
+        metadata={"description": "People with an open case of this kind"},
+    )
 
 
 class PersonSearchSchema(PersonQuerySchema):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from core.cases.models import Case, CaseKind, CaseStatus
 from core.crypto.fields import blind_index
 from core.db import local_today
 from core.errors import Conflict, Invalid, NotFound, field_error
@@ -129,10 +130,12 @@ def search(
     hamlet_id: uuid.UUID | None = None,
     tier: int | None = None,
     status: str | None = None,
+    case_kind: str | None = None,
     within: ColumnElement[bool] | None = None,
 ) -> Select[Any]:
-    """People of the bound commune by folded name, exact number, hamlet, tier
-    or status; ``within`` narrows to a caller's reach (core.people.reach)."""
+    """People of the bound commune by folded name, exact number, hamlet, tier,
+    status or kind of open case; ``within`` narrows to a caller's reach
+    (core.people.reach)."""
     query = select(Person).order_by(Person.name_search, Person.id)
     if q:
         for word in fold(q).split():
@@ -147,6 +150,14 @@ def search(
         query = query.where(Person.tier == tier)
     if status:
         query = query.where(Person.status == PersonStatus(status))
+    if case_kind:
+        query = query.where(
+            Person.id.in_(
+                select(Case.person_id).where(
+                    Case.kind == CaseKind(case_kind), Case.status == CaseStatus.OPEN
+                )
+            )
+        )
     if within is not None:
         query = query.where(within)
     return query

@@ -1,7 +1,9 @@
-"""Server-rendered pages: sign-in, sign-out, and each user's communes.
+"""Server-rendered pages: sign-in and sign-out, the choice of commune and
+language, the installable shell, and the navigation every page shares.
 
-The full web app for every role is built on these; here are only the pages
-that let each account sign in and see where it serves.
+The pages of each domain live beside this module (``people``, ``work``,
+``admin``, ...), each a blueprint calling the same services and permission
+checks as the API; a page never carries a rule of its own.
 """
 
 from __future__ import annotations
@@ -11,27 +13,35 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from core.access.policy import (
+    caller_holds,
     permissions_in_commune,
     public,
     requires,
-    roles_in_commune,
     signed_in,
 )
-from core.access.roles import ROLES
+from core.access.roles import current_roles
 from core.audit.trail import record
 from core.db import request_session
-from core.errors import TooManyRequests
+from core.errors import TooManyRequests, in_callers_language
 from core.identity import authn, service
 from core.identity.api import describe_memberships
+from core.web import i18n
+from core.web.words import N_
+from tenants.models import Commune, Region
 
 logger = logging.getLogger(__name__)
 
@@ -43,34 +53,68 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+# The commune's own pages, in menu order: (endpoint, label, permission).
+CORE_NAV = (
+    ("web.commune_home", N_("Overview"), "communes:read"),
+    ("work_web.index", N_("Work list"), "work:read"),
+    ("people_web.index", N_("People"), "persons:read"),
+    ("people_web.transfers", N_("Transfers"), "transfers:read"),
+    ("admin_web.commune", N_("Administration"), "plugins:read"),
+)
 
-def commune_menu() -> list[dict[str, str]]:
-    """Menu entries of the plugins this commune runs, for permissions held."""
+
+def commune_nav() -> list[dict[str, Any]]:
+    """Menu entries of the commune's pages and its enabled plugins, for the
+    permissions the caller holds there."""
     commune, principal = g.get("commune"), authn.current_principal()
     if commune is None or principal is None:
         return []
     db = request_session()
     held = permissions_in_commune(db, principal, commune)
+    entries = [
+        (endpoint, _(label), permission)
+        for endpoint, label, permission in CORE_NAV
+        if endpoint in current_app.view_functions
+    ]
     host = current_app.extensions["binhyen.plugins"]
-    items = host.flatten(host.call_enabled(db, "binhyen_menu_items", commune=commune))
+    english = i18n.chosen_language() == "en"
+    for _plugin, item in host.flatten(
+        host.call_enabled(db, "binhyen_menu_items", commune=commune)
+    ):
+        label = item.label_en if english else item.label_vi
+        entries.append((item.endpoint, label, item.permission))
     return [
-        {"label": item.label_vi, "url": url_for(item.endpoint, commune=commune.slug)}
-        for _plugin, item in items
-        if item.permission in held
+        {
+            "url": url_for(endpoint, commune=commune.slug),
+            "label": label,
+            "current": request.endpoint == endpoint,
+        }
+        for endpoint, label, permission in entries
+        if permission in held
     ]
 
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
     return {
-        "commune_menu": commune_menu,
+        "commune_nav": commune_nav,
         "csrf_token": authn.csrf_token,
+        "current_language": i18n.chosen_language,
+        "holds": caller_holds,
         "principal": authn.current_principal(),
+        "role_label": role_label,
         "sso_providers": sorted(
             current_app.extensions.get("binhyen.oidc", {}).values(),
             key=lambda p: p.name,
         ),
     }
+
+
+def role_label(name: str) -> str:
+    role = current_roles().get(name)
+    if role is None:
+        return name
+    return role.label_en if i18n.chosen_language() == "en" else role.label_vi
 
 
 @bp.get("/")
@@ -79,9 +123,22 @@ def home() -> Any:
     principal = authn.current_principal()
     if principal is None:
         return redirect(url_for("web.sign_in"))
-    memberships = describe_memberships(request_session(), principal.user_id)
+    db = request_session()
+    memberships = describe_memberships(db, principal.user_id)
     for membership in memberships:
-        membership["label"] = ROLES[membership["role"]].label_vi
+        membership["label"] = role_label(membership["role"])
+        if membership["commune"]:
+            membership["commune_name"] = db.scalar(
+                select(Commune.name).where(Commune.slug == membership["commune"])
+            )
+        if membership["region"]:
+            membership["region_name"] = db.scalar(
+                select(Region.name).where(Region.code == membership["region"])
+            )
+    places = {(m["commune"], m["region"]) for m in memberships}
+    if len(places) == 1 and memberships[0]["commune"]:
+        # One commune: go straight to it.
+        return redirect(url_for("web.commune_home", commune=memberships[0]["commune"]))
     return render_template("home.html", memberships=memberships)
 
 
@@ -103,12 +160,16 @@ def sign_in() -> Any:
                 client=request.remote_addr or "-",
             )
         except service.SignInRefused as refused:
-            error, status = refused.message, 401
+            error, status = in_callers_language(refused.message), 401
             record(db, "sign_in.refused", details={"via": "password"}, platform=True)
             db.commit()
         except TooManyRequests as throttled:
             # Keep its Retry-After, so a client knows when to try again.
-            error, status, headers = throttled.detail, 429, throttled.headers
+            error, status, headers = (
+                in_callers_language(throttled.detail),
+                429,
+                throttled.headers,
+            )
             record(db, "sign_in.throttled", details={"via": "password"}, platform=True)
             db.commit()
         else:
@@ -137,10 +198,53 @@ def sign_out() -> Any:
     return redirect(url_for("web.sign_in"))
 
 
+@bp.post("/language")
+@public("anyone may choose the language of the pages")
+def language() -> Any:
+    chosen = request.form.get("lang", i18n.DEFAULT)
+    target = request.form.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    answer = make_response(redirect(target))
+    if chosen in i18n.LANGUAGES:
+        answer.set_cookie(
+            i18n.COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return answer
+
+
+@bp.get("/manifest.webmanifest")
+@public("the installable app's manifest holds no data")
+def manifest() -> Any:
+    body = render_template("manifest.webmanifest")
+    return Response(body, mimetype="application/manifest+json")
+
+
+@bp.get("/sw.js")
+@public("the service worker caches the app's shell only")
+def service_worker() -> Any:
+    answer = send_from_directory(bp.static_folder or "", "sw.js")
+    answer.headers["Cache-Control"] = "no-cache"
+    answer.headers["Service-Worker-Allowed"] = "/"
+    return answer
+
+
+@bp.get("/offline")
+@public("the page shown when there is no network holds no data")
+def offline() -> Any:
+    return render_template("offline.html")
+
+
 @bp.get("/c/<commune>/")
 @requires("communes:read")
 def commune_home() -> Any:
-    held = roles_in_commune(request_session(), signed_in(), g.commune)
-    return render_template(
-        "commune.html", commune=g.commune, roles=[role for _m, role in held]
-    )
+    """The commune's overview: the chief's dashboard, or a way in."""
+    from core.web import dashboard
+
+    signed_in()
+    return dashboard.render()

@@ -109,7 +109,11 @@ def _memberships_of(database: Database, username: str) -> list[str]:
 def _browser(client: FlaskClient, username: str) -> dict[str, str]:
     """Sign in through the form; the header a browser's API writes carry."""
     assert sign_in(client, username, f.PASSWORD).status_code == 302
-    return {"X-CSRF-Token": csrf_from(client.get("/").get_data(as_text=True))}
+    return {
+        "X-CSRF-Token": csrf_from(
+            client.get("/", follow_redirects=True).get_data(as_text=True)
+        )
+    }
 
 
 # -- every route declares its access ---------------------------------------

@@ -190,7 +190,11 @@ def test_a_referral_without_a_date_of_birth_is_refused(
     person = _person(client, chief, born=None)
     refused = _open(client, chief, person, kind="compulsory_rehab_referral")
     assert refused.status_code == 422
-    assert "date of birth" in refused.get_json()["detail"]
+    assert refused.get_json()["errors"][0] == {
+        "location": "json",
+        "field": "kind",
+        "message": "Cần ngày sinh.",
+    }
 
 
 def test_a_second_open_case_of_one_kind_is_refused_with_a_pointer(

@@ -116,3 +116,20 @@ def test_configuring_again_switches_the_format_without_a_second_handler() -> Non
 def test_an_unknown_log_format_is_refused_naming_the_variable(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"BINHYEN_LOG_FORMAT.*text, json"):
         load_settings({"BINHYEN_LOG_FORMAT": "xml"}, instance_path=str(tmp_path))
+
+
+def test_the_development_server_logs_addresses_without_their_query(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logging_module.configure("INFO")
+    werkzeug = logging.getLogger("werkzeug")
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        werkzeug.info(
+            '127.0.0.1 - - [04/Dec/2026 10:00:00] "%s" %s %s\n',
+            "GET /c/cao-phong/hamlets/?q=xom+tay+phong HTTP/1.1",
+            200,
+            "-",
+        )
+        werkzeug.info('"%s" %s %s', "GET /api/v1/me?token=abc HTTP/1.1", 200, 15)
+    assert "tay" not in caplog.text and "token=abc" not in caplog.text
+    assert "GET /api/v1/me HTTP/1.1" in caplog.text

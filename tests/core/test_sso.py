@@ -189,7 +189,7 @@ def _assert_refused(
 
 
 def _is_signed_in_as(browser: FlaskClient, username: str) -> bool:
-    home = browser.get("/")
+    home = browser.get("/", follow_redirects=True)
     return home.status_code == 200 and username in home.get_data(as_text=True)
 
 
@@ -383,7 +383,7 @@ def test_a_callback_replayed_after_signing_out_is_refused(
     account = _provisioned(sso_app, database)
     landed, callback = _sign_on(browser)
     assert landed.status_code == 302
-    home = browser.get("/")
+    home = browser.get("/", follow_redirects=True)
     signed_out = browser.post(
         "/logout", data={"csrf_token": csrf_from(home.get_data(as_text=True))}
     )

@@ -262,7 +262,8 @@ def test_a_pip_installed_plugin_is_found_migrated_and_enabled_like_a_built_in_on
     assert marks[0]["checked_at"] is not None, "the tally.check job did not run"
     status, problem = answers["elsewhere"]
     assert status == 404
-    assert "has not switched this module on" in problem["detail"]
+    assert problem["type"].endswith("/not-found")
+    assert "phân hệ" in problem["detail"]  # Vietnamese: the caller named no language
 
     if postgresql:
         # Row-level security is forced, so even the owner sees a commune's

@@ -1,0 +1,111 @@
+"""Forms on pages, checked by the API's own schemas and services.
+
+A page reads its form with :func:`read_form` through the same marshmallow
+schema the API uses, then calls the same service; :func:`attempt` turns a
+refusal (a schema's or a service's) into messages beside the fields, so a
+form says exactly what the API would.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import marshmallow as ma
+from flask import request
+
+from core.db import request_session
+from core.errors import Problem, in_callers_language
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Form fields that are the page's machinery, not data.
+MACHINERY = frozenset({"csrf_token", "next", "action", "version"})
+
+
+@dataclass
+class Refusal:
+    """Why a form was not accepted: a message for the whole form and one per
+    field, ready for the template."""
+
+    detail: str
+    fields: dict[str, str] = field(default_factory=dict)
+    status: int = 422
+
+
+def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
+    """The submitted form as the schema loads it. Empty inputs count as left
+    out; a checkbox the schema expects counts as false when unticked."""
+    raw: dict[str, Any] = {
+        key: value
+        for key, value in request.form.items()
+        if key not in MACHINERY and value.strip() != ""
+    }
+    for name, declared in schema.fields.items():
+        if (
+            isinstance(declared, ma.fields.Boolean)
+            and not declared.dump_only
+            and name not in raw
+            and f"{name}__present" in request.form
+        ):
+            raw[name] = False
+    raw = {k: v for k, v in raw.items() if not k.endswith("__present")}
+    return dict(schema.load(raw, partial=partial))
+
+
+def attempt(work: Callable[[], T]) -> tuple[T | None, Refusal | None]:
+    """Run ``work``; a refusal rolls back what it began and is returned for
+    the page to show, any other error propagates."""
+    try:
+        return work(), None
+    except ma.ValidationError as invalid:
+        request_session().rollback()
+        return None, Refusal(
+            in_callers_language("Some fields need correcting."),
+            {
+                name: in_callers_language(_first(messages))
+                for name, messages in _flat(invalid.messages)
+            },
+        )
+    except Problem as problem:
+        request_session().rollback()
+        return None, Refusal(
+            in_callers_language(problem.detail),
+            {e["field"]: in_callers_language(e["message"]) for e in problem.errors},
+            problem.status,
+        )
+
+
+def _first(messages: Any) -> str:
+    if isinstance(messages, list | tuple):
+        return str(messages[0]) if messages else ""
+    return str(messages)
+
+
+def _flat(messages: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if not isinstance(messages, dict):
+        return [(prefix or "_form", messages)]
+    found: list[tuple[str, Any]] = []
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            found.extend(_flat(value, name))
+        else:
+            found.append((name, value))
+    return found
+
+
+def check_version(record: Any) -> None:
+    """A form's answer to If-Match: the version it was drawn from must still
+    be the record's, or someone changed it in the meantime."""
+    from core.errors import PreconditionFailed
+
+    sent = request.form.get("version", "")
+    if sent != str(record.version):
+        raise PreconditionFailed(
+            "This record changed since you opened the page. Look at it again, "
+            "then make your change."
+        )

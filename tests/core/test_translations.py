@@ -1,0 +1,55 @@
+"""The catalogues keep up with the code: every string of core and of each
+plugin has its Vietnamese translation, and the compiled files the app reads
+are those of the catalogues (run `make translations` when this fails)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from core.db import Database
+from core.web import catalogs
+from tests import factories as f
+
+PACKAGES = list(catalogs.packages())
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_every_string_has_its_vietnamese_translation(package: object) -> None:
+    template = catalogs.extract(package)  # type: ignore[arg-type]
+    if not len(template):
+        pytest.skip("this package shows no text")
+    path = catalogs.catalogue_path(package, "vi", "po")  # type: ignore[arg-type]
+    vietnamese = catalogs.read(path, "vi")
+    missing = [
+        m.id for m in template if m.id and not (vietnamese.get(m.id) or m).string
+    ]
+    assert missing == [], "run `make translations` and translate these"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("language", catalogs.LANGUAGES)
+def test_the_compiled_catalogues_are_those_of_the_text_ones(
+    package: object, language: str
+) -> None:
+    po = catalogs.catalogue_path(package, language, "po")  # type: ignore[arg-type]
+    if not po.exists():
+        pytest.skip("this package shows no text")
+    mo = catalogs.catalogue_path(package, language, "mo")  # type: ignore[arg-type]
+    assert mo.read_bytes() == catalogs.compiled(catalogs.read(po, language))
+
+
+def test_a_refusal_reaches_the_caller_in_their_language(
+    app: Flask, database: Database
+) -> None:
+    place = f.staffed_commune(database, "05089").commune
+    client = app.test_client()
+    url = f"/api/v1/c/{place.slug}/hamlets/"
+    vietnamese = client.get(url).get_json()
+    english = client.get(url, headers={"Accept-Language": "en"}).get_json()
+    assert (vietnamese["title"], english["title"]) == (
+        "Cần đăng nhập",
+        "Sign-in required",
+    )
+    assert english["detail"].startswith("Sign in first")
+    assert vietnamese["detail"].startswith("Hãy đăng nhập trước")
