@@ -166,6 +166,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.transfers.api import blp as transfers_api
     from core.web import bp as web
     from core.web.admin import bp as admin_pages
+    from core.web.casework import bp as casework_pages
     from core.web.people import bp as people_pages
     from core.web.work import bp as work_pages
     from core.worklist.api import blp as worklist_api
@@ -192,7 +193,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(health)
     app.register_blueprint(web)
-    for pages in (people_pages, work_pages, admin_pages):
+    for pages in (people_pages, casework_pages, work_pages, admin_pages):
         app.register_blueprint(pages)
 
 

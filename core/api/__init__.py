@@ -100,10 +100,12 @@ def log_unhandled(exc: BaseException) -> None:
 
 
 def _check_body() -> Response | None:
-    if (
-        not request.path.startswith(API_PREFIX)
-        or request.method not in JSON_BODY_METHODS
-    ):
+    if request.method not in JSON_BODY_METHODS:
+        return None
+    if not request.path.startswith(API_PREFIX):
+        # Pages take forms; the page that uploads a scan takes a larger one.
+        if is_upload_view():
+            allow_upload_body()
         return None
     # The one exception to JSON bodies: routes marked accepts_upload also take
     # a file as multipart/form-data, and only they take bodies that large.

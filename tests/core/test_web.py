@@ -1,0 +1,190 @@
+"""The pages: the same rules as the API, refusals beside the field in the
+page's language, searches in the form and never in the address."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from core.audit.models import AuditEvent
+from core.db import Database
+from core.worklist.models import ItemStatus, WorkItem
+from tests import factories as f
+from tests.conftest import csrf_from, sign_in
+
+PDF = f.PDF_BYTES
+
+
+def _browser(client: FlaskClient, staffed: f.Staffed) -> tuple[FlaskClient, str]:
+    """A browser signed in as the staffed commune's chief, and its CSRF token."""
+    assert sign_in(client, staffed.chief.username, f.PASSWORD).status_code == 302
+    page = client.get(f"/c/{staffed.commune.slug}/people/new")
+    return client, csrf_from(page.get_data(as_text=True))
+
+
+def _person_url(staffed: f.Staffed, answer: Any) -> str:
+    location = answer.headers["Location"]
+    assert re.fullmatch(rf"/c/{staffed.commune.slug}/people/[0-9a-f-]{{36}}", location)
+    return str(location)
+
+
+def test_a_file_opened_by_the_form_is_refused_beside_the_field_then_opened(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    browser, csrf = _browser(client, chief)
+    url = f"/c/{chief.commune.slug}/people/new"
+    refused = browser.post(
+        url,
+        data={"csrf_token": csrf, "full_name": "Lò Văn Sáng", "national_id": "12345"},
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="e-national_id"' in page
+    assert "Mười hai chữ số." in page  # the API's message, in Vietnamese
+    assert 'value="Lò Văn Sáng"' in page  # what was typed is kept
+    opened = browser.post(
+        url,
+        data={
+            "csrf_token": csrf,
+            "full_name": "Lò Văn Sáng",
+            "national_id": "001203112233",
+            "date_of_birth": "1995-03-04",
+        },
+    )
+    assert opened.status_code == 302
+    file = browser.get(_person_url(chief, opened)).get_data(as_text=True)
+    assert "Lò Văn Sáng" in file and "001203112233" in file and "04/03/1995" in file
+
+
+def test_a_search_posts_its_terms_and_is_audited_without_them(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        f.person(db, "Nguyễn Văn An")
+        f.person(db, "Đỗ Thị Hồng")
+        db.commit()
+    browser, csrf = _browser(client, chief)
+    found = browser.post(
+        f"/c/{chief.commune.slug}/people/search",
+        data={"csrf_token": csrf, "q": "nguyen van"},
+    )
+    page = found.get_data(as_text=True)
+    assert "Nguyễn Văn An" in page and "Đỗ Thị Hồng" not in page
+    with f.in_commune(database, chief.commune) as db:
+        searches = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "search")
+        ).all()
+    assert [s.fields for s in searches] == [["q"]]
+    assert "nguyen" not in str([s.details for s in searches])
+
+
+def test_a_commitment_is_signed_reviewed_and_its_scan_attached_on_the_pages(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        person = f.person(db, "Bùi Văn Lâm")
+        db.commit()
+    browser, csrf = _browser(client, chief)
+    base = f"/c/{chief.commune.slug}/people/{person.id}"
+    signed = browser.post(
+        base + "/commitments",
+        data={
+            "csrf_token": csrf,
+            "signer_kind": "family",
+            "signer_name": "Bùi Thị Mận",
+            "signer_relation": "Mẹ",
+            "signed_on": "2026-03-01",
+            "terms": "Gia đình quản lý, động viên",
+            "review_on": "2026-09-01",
+        },
+    )
+    assert signed.status_code == 302, signed.get_data(as_text=True)
+    detail = signed.headers["Location"]
+    attached = browser.post(
+        detail + "/scans",
+        data={
+            "csrf_token": csrf,
+            "file": (io.BytesIO(PDF), "cam-ket.pdf", "application/pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert attached.status_code == 302, attached.get_data(as_text=True)
+    reviewed = browser.post(
+        detail + "/reviews",
+        data={
+            "csrf_token": csrf,
+            "reviewed_on": "2026-09-01",
+            "outcome": "continued",
+            "next_review_on": "2027-03-01",
+        },
+    )
+    assert reviewed.status_code == 302
+    page = browser.get(detail).get_data(as_text=True)
+    assert "Bùi Thị Mận" in page and "cam-ket.pdf" in page and "01/03/2027" in page
+    wrong = browser.post(
+        detail + "/reviews",
+        data={"csrf_token": csrf, "reviewed_on": "2026-09-02", "outcome": "continued"},
+    )
+    assert wrong.status_code == 422
+    assert 'id="e-next_review_on"' in wrong.get_data(as_text=True)
+
+
+def test_an_item_of_the_work_list_is_marked_done_from_the_page(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        item = f.work_item(db)
+        db.commit()
+    browser, csrf = _browser(client, chief)
+    listed = browser.get(f"/c/{chief.commune.slug}/work/").get_data(as_text=True)
+    assert "Đến hạn gặp gỡ" in listed
+    done = browser.post(
+        f"/c/{chief.commune.slug}/work/{item.id}",
+        data={"csrf_token": csrf, "version": str(item.version), "status": "done"},
+    )
+    assert done.status_code == 302
+    with f.in_commune(database, chief.commune) as db:
+        assert db.get(WorkItem, (chief.commune.id, item.id)).status is ItemStatus.DONE
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    browser, _csrf = _browser(client, chief)
+    refused = browser.post(
+        f"/c/{chief.commune.slug}/people/new", data={"full_name": "Không Được"}
+    )
+    assert refused.status_code == 403
+    with f.in_commune(database, chief.commune) as db:
+        assert (
+            db.scalars(
+                select(AuditEvent).where(AuditEvent.object_type == "person")
+            ).all()
+            == []
+        )
+
+
+def test_a_hamlet_team_member_lists_only_the_people_of_their_hamlet(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        mine, other = f.hamlet(db, "Xóm Của Tôi"), f.hamlet(db, "Xóm Khác")
+        f.person(db, "Người Xóm Tôi", hamlet_id=mine.id)
+        f.person(db, "Người Xóm Khác", hamlet_id=other.id)
+        db.commit()
+        mine_id = mine.id
+    member, _token = f.member(database, chief, "hamlet_member", hamlets=[mine_id])
+    assert sign_in(client, member.username, f.PASSWORD).status_code == 302
+    page = client.get(f"/c/{chief.commune.slug}/people/").get_data(as_text=True)
+    assert "Người Xóm Tôi" in page and "Người Xóm Khác" not in page
+    assert "Tầng" not in page  # a hamlet team never sees a tier
