@@ -38,13 +38,15 @@ from core.audit import service as audit
 from core.breakglass import service as breakglass
 from core.breakglass.models import AccessGrant, GrantStatus
 from core.db import VIETNAM, request_session
-from core.errors import Invalid, field_error
+from core.errors import Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
 from core.identity import service as identity
 from core.identity.models import User
+from core.organisation import service as organisation
+from core.organisation.schemas import TeamMemberSchema, TeamSchema
 from core.plugin_host import service as plugins
 from core.web import i18n
-from core.web.forms import attempt
+from core.web.forms import attempt, read_form
 from tenants import divisions, onboarding
 from tenants.models import Commune, CommuneStatus
 
@@ -258,3 +260,88 @@ def onboard(code: str) -> Any:
     else:
         flash(refusal.detail if refusal else _("Choose a commune."))
     return redirect(url_for(".region", code=code))
+
+
+# -- organisation -------------------------------------------------------------------
+
+
+@bp.get("/c/<commune>/admin/teams")
+@requires("teams:read")
+def teams(refusal: Any = None, status: int = 200) -> Any:
+    """The commune's teams, their members, and who serves each hamlet."""
+    db = request_session()
+    found = list(db.scalars(organisation.teams(db)))
+    members = {team.id: organisation.members(db, team.id) for team in found}
+    hamlets = list(db.scalars(select(Hamlet).order_by(Hamlet.name)))
+    serving = {h.id: organisation.staff_of_hamlet(db, h.id) for h in hamlets}
+    staff_ids = access.staff_of(db, g.commune)
+    staff = list(
+        db.scalars(select(User).where(User.id.in_(staff_ids)).order_by(User.full_name))
+    )
+    return render_template(
+        "admin/teams.html",
+        teams=found,
+        members=members,
+        hamlets=hamlets,
+        serving=serving,
+        staff=staff,
+        refusal=refusal,
+        form=request.form if refusal else None,
+    ), status
+
+
+def _team_change(work: Any, done: str) -> Any:
+    db = request_session()
+
+    def change() -> Any:
+        result = work(db)
+        db.commit()
+        return result
+
+    _result, refusal = attempt(change)
+    if refusal is not None:
+        return teams(refusal=refusal, status=refusal.status)
+    flash(done)
+    return redirect(url_for(".teams", commune=g.commune.slug))
+
+
+@bp.post("/c/<commune>/admin/teams")
+@requires("teams:write")
+def new_team() -> Any:
+    return _team_change(
+        lambda db: organisation.create_team(db, read_form(TeamSchema())),
+        _("The team is formed."),
+    )
+
+
+@bp.post("/c/<commune>/admin/teams/<uuid:team_id>/members")
+@requires("teams:write")
+def new_member(team_id: uuid.UUID) -> Any:
+    db = request_session()
+    team = organisation.get_team(db, team_id)
+    return _team_change(
+        lambda db: organisation.add_member(db, team, read_form(TeamMemberSchema())),
+        _("The member is added."),
+    )
+
+
+@bp.post("/c/<commune>/admin/hamlets/<uuid:hamlet_id>/staff")
+@requires("teams:write")
+def serve_hamlet(hamlet_id: uuid.UUID) -> Any:
+    db = request_session()
+    hamlet = db.scalars(select(Hamlet).where(Hamlet.id == hamlet_id)).first()
+    if hamlet is None:
+        raise NotFound("No hamlet of this commune has that id.")
+
+    def serve(db: Any) -> Any:
+        user_id = request.form.get("user_id", "")
+        try:
+            chosen = uuid.UUID(user_id)
+        except ValueError as exc:
+            raise Invalid(
+                "Choose a staff member.",
+                errors=[field_error("user_id", "Missing.", "form")],
+            ) from exc
+        return organisation.serve_hamlet(db, hamlet, chosen)
+
+    return _team_change(serve, _("The staff member now serves this hamlet."))
