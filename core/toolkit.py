@@ -23,6 +23,7 @@ from core.api.conditional import (
 )
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
+from core.cases.service import open_cases
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import (
     Base,
@@ -59,7 +60,7 @@ from core.files.service import get as get_file
 from core.files.service import store as store_file
 from core.identity.service import display_name
 from core.jobs.outbox import enqueue_job
-from core.mentoring.service import current_assignment
+from core.mentoring.service import current_assignment, officer_or_chief
 from core.people.models import Person, person_reference
 from core.people.reach import note_read, page_read, people_in_reach, reachable
 from core.plugin_host.contributions import (
@@ -73,6 +74,8 @@ from core.plugin_host.contributions import (
 )
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
+from core.text import tidy
+from core.worklist.models import ItemStatus
 from core.worklist.service import (
     CHIEF_DESK,
     HEALTH_DESK,
@@ -99,6 +102,7 @@ __all__ = [
     "FileUploadSchema",
     "Forbidden",
     "Invalid",
+    "ItemStatus",
     "JobDefinition",
     "MenuItem",
     "Metric",
@@ -134,6 +138,8 @@ __all__ = [
     "local_today",
     "new_id",
     "note_read",
+    "officer_or_chief",
+    "open_cases",
     "page_of",
     "page_read",
     "people_in_reach",
@@ -151,5 +157,6 @@ __all__ = [
     "start_of",
     "store_file",
     "text_enum",
+    "tidy",
     "utcnow",
 ]
