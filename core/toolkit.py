@@ -23,13 +23,16 @@ from core.api.conditional import (
 )
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
+from core.api.visibility import Restricted, show_everything
 from core.cases.service import open_cases
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import (
+    Actor,
     Base,
     Recorded,
     Timestamped,
     UtcDateTime,
+    add_once,
     local_today,
     new_id,
     request_session,
@@ -45,6 +48,8 @@ from core.errors import (
     NotFound,
     Problem,
     field_error,
+    not_after_today,
+    refuse,
 )
 from core.files.api import (
     DOWNLOAD_RESPONSE,
@@ -93,6 +98,7 @@ __all__ = [
     "IF_MATCH_PARAMETER",
     "PAGINATION",
     "PHOTOS",
+    "Actor",
     "Assignee",
     "Base",
     "Conflict",
@@ -113,6 +119,7 @@ __all__ = [
     "PluginInfo",
     "Problem",
     "Recorded",
+    "Restricted",
     "StoredFile",
     "StoredFileSchema",
     "TenantOwned",
@@ -120,6 +127,7 @@ __all__ = [
     "Timestamped",
     "UtcDateTime",
     "accepts_upload",
+    "add_once",
     "blind_index",
     "bound_commune",
     "caller_holds",
@@ -137,6 +145,7 @@ __all__ = [
     "hookimpl",
     "local_today",
     "new_id",
+    "not_after_today",
     "note_read",
     "officer_or_chief",
     "open_cases",
@@ -148,9 +157,11 @@ __all__ = [
     "public",
     "raise_item",
     "reachable",
+    "refuse",
     "request_session",
     "requires",
     "resolve",
+    "show_everything",
     "signed_in",
     "staff_of",
     "stamp",

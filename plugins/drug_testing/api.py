@@ -31,6 +31,7 @@ from core.toolkit import (
     reachable,
     request_session,
     requires,
+    show_everything,
     signed_in,
 )
 from plugins.drug_testing import service
@@ -44,7 +45,6 @@ from plugins.drug_testing.schemas import (
     DrugTestQuerySchema,
     DrugTestResultSchema,
     DrugTestSchema,
-    show_full,
 )
 
 READ = service.READ
@@ -72,7 +72,7 @@ def _sees_everything(db: Session, person_id: uuid.UUID) -> bool:
     full = caller_holds(RESULTS) or (
         user_id is not None and service.disclosed_to(db, person_id, user_id)
     )
-    show_full(full)
+    show_everything(full)
     return full
 
 

@@ -2,9 +2,8 @@
 settings.
 
 Officers without ``drug_testing:read_results`` see a summary of each test
-and referral; the other fields are absent from what they get, not blanked.
-The view decides for each request (:func:`show_full`) and the schemas drop
-what the caller may not see.
+and referral (``SUMMARY``); the other fields are absent from what they get,
+not blanked. The view decides for each request (``show_everything``).
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import g
 from marshmallow import validate
 
+from core.toolkit import Restricted
 from plugins.drug_testing.models import (
     SUBSTANCES,
     Basis,
@@ -23,7 +22,6 @@ from plugins.drug_testing.models import (
     Reading,
 )
 
-FULL_KEY = "drug_testing_full"
 # What an officer sees of a test: that it was done, when, and how it came out.
 TEST_SUMMARY = frozenset({"id", "person_id", "tested_on", "outcome"})
 REFERRAL_SUMMARY = frozenset(
@@ -33,24 +31,6 @@ REFERRAL_SUMMARY = frozenset(
 
 def _values(members: Any) -> list[str]:
     return [member.value for member in members]
-
-
-def show_full(full: bool) -> None:
-    """Tell the schemas of this request whether the caller sees everything."""
-    setattr(g, FULL_KEY, full)
-
-
-class _Restricted(ma.Schema):
-    """A record of which callers without the full view see ``SUMMARY`` only."""
-
-    SUMMARY: frozenset[str] = frozenset()
-
-    @ma.post_dump
-    def _summary_unless_allowed(self, data: dict[str, Any], **_: Any) -> Any:
-        # Fail closed: with no decision on the request, the summary.
-        if g.get(FULL_KEY):
-            return data
-        return {key: value for key, value in data.items() if key in self.SUMMARY}
 
 
 class DrugTestingSettings(ma.Schema):
@@ -93,7 +73,7 @@ class DrugTestingSettings(ma.Schema):
         unknown = ma.RAISE
 
 
-class DrugTestSchema(_Restricted):
+class DrugTestSchema(Restricted):
     SUMMARY = TEST_SUMMARY
 
     id = ma.fields.UUID(dump_only=True)
@@ -168,7 +148,7 @@ class DrugTestResultSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class AddictionReferralSchema(_Restricted):
+class AddictionReferralSchema(Restricted):
     SUMMARY = REFERRAL_SUMMARY
 
     id = ma.fields.UUID(dump_only=True)

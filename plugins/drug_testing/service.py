@@ -20,28 +20,29 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
     CHIEF_DESK,
     HEALTH_DESK,
+    Actor,
     Assignee,
     Conflict,
-    Invalid,
     ItemStatus,
     Metric,
     NotFound,
     Person,
     TimelineEntry,
+    add_once,
     blind_index,
     enqueue_job,
-    field_error,
     local_today,
+    not_after_today,
     officer_or_chief,
     open_cases,
     plugin_settings,
     raise_item,
+    refuse,
     resolve,
     staff_of,
     stamp,
@@ -90,7 +91,7 @@ SCHEDULES: dict[str, tuple[str, Reason]] = {
 TEXT_FIELDS = ("place", "sample_id", "sampled_by", "read_by", "summons_number")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Machine:
     """The plugin itself, as the author of the tests its schedule raises."""
 
@@ -100,15 +101,6 @@ class Machine:
 
 def settings(db: Session) -> dict[str, Any]:
     return plugin_settings(db, NAME)
-
-
-def _refuse(field: str, message: str, detail: str) -> Invalid:
-    return Invalid(detail, errors=[field_error(field, message)])
-
-
-def _not_after_today(field: str, day: date) -> None:
-    if day > local_today():
-        raise _refuse(field, "In the future.", "A date that has not come yet.")
 
 
 # -- schedules ----------------------------------------------------------------
@@ -171,7 +163,7 @@ def _add_due(
     person_id: uuid.UUID,
     due_on: date,
     reason: Reason,
-    by: Any,
+    by: Actor,
     case_id: uuid.UUID | None = None,
     note: str | None = None,
 ) -> DrugTest | None:
@@ -193,13 +185,8 @@ def _add_due(
         note=note,
         **stamp(by),
     )
-    try:
-        # Two runs of the daily job may race; the unique key stops the
-        # second, and only it.
-        with db.begin_nested():
-            db.add(test)
-            db.flush()
-    except IntegrityError:
+    # Two runs of the daily job may race; the unique key stops the second.
+    if not add_once(db, test):
         return None
     _raise(db, DUE, test, HEALTH_DESK, due_on, key=f"{DUE}:{test.id}")
     return test
@@ -259,12 +246,12 @@ def get_test(db: Session, person_id: uuid.UUID, test_id: uuid.UUID) -> DrugTest:
 
 
 def schedule(
-    db: Session, person: Person, values: Mapping[str, Any], by: Any
+    db: Session, person: Person, values: Mapping[str, Any], by: Actor
 ) -> DrugTest:
     """Schedule an ad-hoc test, due on a day from today on."""
     due_on: date = values["due_on"]
     if due_on < local_today():
-        raise _refuse(
+        raise refuse(
             "due_on",
             "In the past.",
             "A test is scheduled for today or later; for a test already taken, "
@@ -278,22 +265,22 @@ def schedule(
 
 
 def _check_result(values: Mapping[str, Any]) -> None:
-    _not_after_today("tested_on", values["tested_on"])
+    not_after_today("tested_on", values["tested_on"])
     summons = values["basis"] == Basis.SUMMONS.value
     if summons and not values.get("summons_number"):
-        raise _refuse(
+        raise refuse(
             "summons_number",
             "Needed for a summons.",
             "A sample taken on a summons names the summons (its number).",
         )
     if not summons and values.get("summons_number"):
-        raise _refuse(
+        raise refuse(
             "summons_number",
             "Only for a summons.",
             "A sample taken with consent has no summons; leave summons_number out.",
         )
     if all(r == Reading.NOT_TESTED.value for r in values["substances"].values()):
-        raise _refuse(
+        raise refuse(
             "substances",
             "Nothing read.",
             "Give the reading (positive or negative) of at least one substance.",
@@ -301,7 +288,7 @@ def _check_result(values: Mapping[str, Any]) -> None:
 
 
 def record_result(
-    db: Session, test: DrugTest, values: Mapping[str, Any], by: Any
+    db: Session, test: DrugTest, values: Mapping[str, Any], by: Actor
 ) -> DrugTest:
     """Record the result of a due test; a positive one queues its review."""
     if test.status is not Status.DUE:
@@ -403,10 +390,12 @@ def get_referral(db: Session, person_id: uuid.UUID, referral_id: uuid.UUID) -> R
     return referral
 
 
-def refer(db: Session, person: Person, values: Mapping[str, Any], by: Any) -> Referral:
+def refer(
+    db: Session, person: Person, values: Mapping[str, Any], by: Actor
+) -> Referral:
     """Refer the person to a facility to determine whether they are addicted."""
     cleaned = tidy(values, ("facility", "note"), required=("facility",))
-    _not_after_today("referred_on", cleaned["referred_on"])
+    not_after_today("referred_on", cleaned["referred_on"])
     if cleaned.get("test_id") is not None:
         get_test(db, person.id, cleaned["test_id"])
     referral = Referral(person_id=person.id, **cleaned, **stamp(by))
@@ -417,15 +406,15 @@ def refer(db: Session, person: Person, values: Mapping[str, Any], by: Any) -> Re
 
 
 def determine(
-    db: Session, referral: Referral, values: Mapping[str, Any], by: Any
+    db: Session, referral: Referral, values: Mapping[str, Any], by: Actor
 ) -> Referral:
     """Record the facility's conclusion."""
     if referral.status is ReferralStatus.DETERMINED:
         raise Conflict("This referral already has its conclusion.")
     cleaned = tidy(values, ("conclusion_number", "note"))
-    _not_after_today("determined_on", cleaned["determined_on"])
+    not_after_today("determined_on", cleaned["determined_on"])
     if cleaned["determined_on"] < referral.referred_on:
-        raise _refuse(
+        raise refuse(
             "determined_on",
             "Before the referral.",
             "The conclusion comes on or after the day of the referral.",
@@ -456,15 +445,15 @@ def disclose(
     db: Session,
     person: Person,
     values: Mapping[str, Any],
-    by: Any,
+    by: Actor,
     commune: Any,
 ) -> Disclosure:
     """Let an officer of the commune read the person's full results."""
     cleaned = tidy(values, ("reason",), required=("reason",))
     if cleaned["until"] < local_today():
-        raise _refuse("until", "In the past.", "Give the last day it should hold.")
+        raise refuse("until", "In the past.", "Give the last day it should hold.")
     if cleaned["officer_id"] not in staff_of(db, commune):
-        raise _refuse(
+        raise refuse(
             "officer_id",
             "Not staff here.",
             "Name an account that holds a role in this commune.",
@@ -531,7 +520,7 @@ def timeline_entries(
         )
     ):
         if day is None or outcome is None:
-            continue  # a done test always has both; nothing to show without
+            continue  # never so for a done test; keeps the types honest
         entries.append(
             TimelineEntry(
                 start_of(day),

@@ -191,7 +191,6 @@ def test_a_positive_result_reaches_the_officer_and_the_chief_and_leaves_the_tier
         subject = db.get(Person, (world.staffed.commune.id, uuid.UUID(world.person_id)))
         assert subject is not None and subject.tier is None
     # The review job may run again (a retry): nothing is raised twice.
-    service.review_positive  # noqa: B018  (named for the reader)
     with f.in_commune(database, world.staffed.commune) as db:
         db.add(Job(name=service.REVIEW_JOB, arguments={"test_id": test["id"]}))
         db.commit()
