@@ -76,7 +76,9 @@ def _sees_everything(db: Session, person_id: uuid.UUID) -> bool:
     return full
 
 
-def _shown(full: bool, everything: frozenset[str], summary: frozenset[str]) -> Any:
+def _shown(
+    full: bool, everything: frozenset[str], summary: frozenset[str]
+) -> frozenset[str]:
     return everything if full else summary
 
 

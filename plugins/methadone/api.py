@@ -11,6 +11,7 @@ of ``methadone:read_doses``; officers see attendance and phases.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
@@ -189,7 +190,7 @@ class PointAdherence(MethodView):
 
 
 def _adherence(found: service.Adherence) -> dict[str, Any]:
-    return {**vars(found), "rate": found.rate}
+    return {**asdict(found), "rate": found.rate}
 
 
 # -- one person's treatment ------------------------------------------------------
