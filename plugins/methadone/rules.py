@@ -38,7 +38,7 @@ from plugins.methadone.models import (
     Enrolment,
     EnrolmentStatus,
 )
-from plugins.methadone.service import DOSES, NAME
+from plugins.methadone.service import DOSES, NAME, item_kind
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,6 @@ TITLES = {
     ),
     AlertKind.DROPOUT: ("Bỏ điều trị Methadone", "Dropped out of Methadone"),
 }
-
-
-def item_kind(kind: AlertKind) -> str:
-    """The work-item kind of an alert (``methadone_missed_doses``, ...)."""
-    return f"{NAME}_{kind.value}"
 
 
 def _alert(

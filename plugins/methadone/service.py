@@ -59,6 +59,11 @@ ENROL_TITLES = (
 DOSES = (Attended.TAKEN, Attended.TAKE_HOME)
 
 
+def item_kind(kind: AlertKind) -> str:
+    """The work-item kind of an alert (``methadone_missed_doses``, ...)."""
+    return f"{NAME}_{kind.value}"
+
+
 # -- dispensing points ----------------------------------------------------------
 
 
@@ -240,7 +245,7 @@ def change_dose(
         enrolment.phase, enrolment.dose_mg = change.phase, change.dose_mg
         if change.phase is Phase.INDUCTION and enrolment.reinduction_due:
             enrolment.reinduction_due = False
-            kinds = [f"{NAME}_{AlertKind.REINDUCTION.value}"]
+            kinds = [item_kind(AlertKind.REINDUCTION)]
             resolve(db, subject_id=enrolment.id, kinds=kinds, by_name=by.username)
         db.flush()
     return change
