@@ -30,6 +30,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -142,6 +143,19 @@ class Recorded:
     recorded_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utcnow, sort_order=82
     )
+
+
+def add_once(session: Session, row: Any) -> bool:
+    """Add ``row`` unless a unique key refuses it, as when a concurrent run
+    wrote the same row first; returns whether it was added. Only the row is
+    undone (a savepoint), never the rest of the transaction."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def stamp(actor: Actor) -> dict[str, Any]:

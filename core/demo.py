@@ -1,6 +1,8 @@
 """Demonstration data for `make run`: a province, two communes, their hamlets,
 one account for each role, all with the same published demo password, and
-people's files with a year of history (``core.demo_people``).
+people's files with a year of history (``core.demo_people``). The first
+commune also runs every installed plugin that offers demo data (the
+``binhyen_demo_seed`` hook); the second runs none.
 
 Only for the embedded default or a server that is explicitly a demo; the CLI
 refuses otherwise.
@@ -10,12 +12,17 @@ from __future__ import annotations
 
 import logging
 
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
 from core.access import service as access_service
 from core.db import Database
 from core.demo_people import demo_seed_of, seed_case_files
 from core.hamlets import service as hamlet_service
 from core.identity import authn
 from core.identity import service as identity_service
+from core.plugin_host import service as plugin_service
+from core.plugin_host.host import PluginHost
 from tenants import onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import RegionKind
@@ -55,6 +62,27 @@ ROLE_ACCOUNTS = {
 }
 
 
+# The demo commune that runs the plugins offering demo data.
+PLUGIN_COMMUNE = "cao-phong"
+DEMO_HOOK = "binhyen_demo_seed"
+
+
+def _demo_plugins() -> PluginHost | None:
+    """The app's plugin host, when there is an app (there is under the CLI)."""
+    if not has_app_context():
+        return None
+    host: PluginHost | None = current_app.extensions.get("binhyen.plugins")
+    return host
+
+
+def _switch_on_demo_plugins(db: Session, host: PluginHost) -> list[str]:
+    """Switch on, in the session's commune, each plugin with demo data."""
+    names = host.implementing(DEMO_HOOK)
+    for name in names:
+        plugin_service.set_enabled(db, host, name, True)
+    return names
+
+
 def seed(database: Database) -> list[str]:
     """Create the demo; returns the lines to show the person who ran it."""
     operator = authn.operator("demo-seed")
@@ -82,6 +110,10 @@ def seed(database: Database) -> list[str]:
                 hamlet_service.create(db, {"name": n, "kind": k, "code": c})
                 for n, k, c in hamlets
             ]
+            host = _demo_plugins() if slug == PLUGIN_COMMUNE else None
+            # Switched on before the people exist, so that the plugins hear
+            # of the cases opened for them, as they would in real use.
+            plugins = _switch_on_demo_plugins(db, host) if host else []
             accounts = {}
             for prefix, (role, title) in ROLE_ACCOUNTS.items():
                 username = f"{prefix}.{slug.replace('-', '')}"
@@ -110,6 +142,9 @@ def seed(database: Database) -> list[str]:
                 seed=demo_seed_of(code),
             )
             lines.append(f"  ({people} people's files in {commune.name})")
+            if host and plugins:
+                host.call_enabled(db, DEMO_HOOK, commune=commune)
+                lines.append(f"  (plugins on in {commune.name}: {', '.join(plugins)})")
             db.commit()
     logger.info("demo data seeded")
     return lines

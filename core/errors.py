@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import Response, has_request_context, json, request
@@ -117,6 +118,20 @@ class TooManyRequests(Problem):
 def field_error(field: str, message: str, location: str = "json") -> dict[str, str]:
     """One entry of a problem's ``errors`` list."""
     return {"location": location, "field": field, "message": message}
+
+
+def refuse(field: str, message: str, detail: str) -> Invalid:
+    """A 422 about one field: ``message`` says what is wrong with it and
+    ``detail`` what to do."""
+    return Invalid(detail, errors=[field_error(field, message)])
+
+
+def not_after_today(field: str, day: date | None) -> None:
+    """Refuse a date of something done that has not come yet (in Vietnam)."""
+    from core.db import local_today
+
+    if day is not None and day > local_today():
+        raise refuse(field, "In the future.", "A date that has not come yet.")
 
 
 def caller_prefers_english() -> bool:

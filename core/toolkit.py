@@ -23,12 +23,16 @@ from core.api.conditional import (
 )
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
+from core.api.visibility import Restricted, show_everything
+from core.cases.service import open_cases
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import (
+    Actor,
     Base,
     Recorded,
     Timestamped,
     UtcDateTime,
+    add_once,
     local_today,
     new_id,
     request_session,
@@ -44,6 +48,8 @@ from core.errors import (
     NotFound,
     Problem,
     field_error,
+    not_after_today,
+    refuse,
 )
 from core.files.api import (
     DOWNLOAD_RESPONSE,
@@ -59,7 +65,7 @@ from core.files.service import get as get_file
 from core.files.service import store as store_file
 from core.identity.service import display_name
 from core.jobs.outbox import enqueue_job
-from core.mentoring.service import current_assignment
+from core.mentoring.service import current_assignment, officer_or_chief
 from core.people.models import Person, person_reference
 from core.people.reach import note_read, page_read, people_in_reach, reachable
 from core.plugin_host.contributions import (
@@ -73,6 +79,8 @@ from core.plugin_host.contributions import (
 )
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
+from core.text import tidy
+from core.worklist.models import ItemStatus
 from core.worklist.service import (
     CHIEF_DESK,
     HEALTH_DESK,
@@ -90,6 +98,7 @@ __all__ = [
     "IF_MATCH_PARAMETER",
     "PAGINATION",
     "PHOTOS",
+    "Actor",
     "Assignee",
     "Base",
     "Conflict",
@@ -99,6 +108,7 @@ __all__ = [
     "FileUploadSchema",
     "Forbidden",
     "Invalid",
+    "ItemStatus",
     "JobDefinition",
     "MenuItem",
     "Metric",
@@ -109,6 +119,7 @@ __all__ = [
     "PluginInfo",
     "Problem",
     "Recorded",
+    "Restricted",
     "StoredFile",
     "StoredFileSchema",
     "TenantOwned",
@@ -116,6 +127,7 @@ __all__ = [
     "Timestamped",
     "UtcDateTime",
     "accepts_upload",
+    "add_once",
     "blind_index",
     "bound_commune",
     "caller_holds",
@@ -133,7 +145,10 @@ __all__ = [
     "hookimpl",
     "local_today",
     "new_id",
+    "not_after_today",
     "note_read",
+    "officer_or_chief",
+    "open_cases",
     "page_of",
     "page_read",
     "people_in_reach",
@@ -142,14 +157,17 @@ __all__ = [
     "public",
     "raise_item",
     "reachable",
+    "refuse",
     "request_session",
     "requires",
     "resolve",
+    "show_everything",
     "signed_in",
     "staff_of",
     "stamp",
     "start_of",
     "store_file",
     "text_enum",
+    "tidy",
     "utcnow",
 ]

@@ -32,7 +32,7 @@ from core.commitments.models import (
     CommitmentReview,
     CommitmentScan,
 )
-from core.db import Database
+from core.db import Database, local_today, stamp
 from core.errors import NotFound
 from core.files import service as file_service
 from core.files.models import StoredFile
@@ -55,6 +55,18 @@ from core.transfers.models import IncomingTransfer, OutgoingTransfer
 from core.worklist import service as worklist_service
 from core.worklist.models import WorkItem
 from plugins.bulletin.models import Notice, Receipt
+from plugins.drug_testing import service as drug_testing
+from plugins.drug_testing.models import Disclosure, DrugTest, Referral
+from plugins.methadone import service as methadone
+from plugins.methadone.models import (
+    Alert,
+    AlertKind,
+    Attendance,
+    Attended,
+    DispensingPoint,
+    DoseChange,
+    Enrolment,
+)
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import Commune, Region, RegionKind
@@ -220,6 +232,16 @@ def plugin_on(db: Session, name: str = "bulletin") -> CommunePlugin:
     db.add(row)
     db.flush()
     return row
+
+
+# Plugins the isolation harness switches on in its communes, so that their
+# routes answer another commune's member with 403, not 404.
+HARNESS_PLUGINS = ("bulletin", "drug_testing", "methadone")
+
+
+def _harness_plugins(db: Session) -> CommunePlugin:
+    first, *_others = (plugin_on(db, name) for name in HARNESS_PLUGINS)
+    return first
 
 
 def job(db: Session, status: JobStatus = JobStatus.FAILED) -> Job:
@@ -504,11 +526,107 @@ def support(db: Session, person_id: uuid.UUID | None = None, **values: Any) -> S
     return support_service.create(db, owner, values)
 
 
+# -- the health-team plugins --------------------------------------------------
+
+
+def drug_test(
+    db: Session, person_id: uuid.UUID | None = None, **values: Any
+) -> DrugTest:
+    """An ad-hoc test due today, through the plugin's service (so its work
+    item is raised too)."""
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {"due_on": local_today(), **values}
+    return drug_testing.schedule(db, owner, values, authn.operator("tests"))
+
+
+def referral(db: Session) -> Referral:
+    return drug_testing.refer(
+        db,
+        person(db, "Quách Văn Sơn"),
+        {"referred_on": date(2026, 1, 5), "facility": "Trung tâm Y tế huyện"},
+        authn.operator("tests"),
+    )
+
+
+def disclosure(db: Session, place: Commune) -> Disclosure:
+    return drug_testing.disclose(
+        db,
+        person(db, "Bùi Văn Tiến"),
+        {
+            # Any member will do; making an account costs a password hash.
+            "officer_id": min(access_service.staff_of(db, place), default=None)
+            or officer(db, place).id,
+            "until": date(2099, 1, 1),
+            "reason": "Lập hồ sơ đưa vào cơ sở cai nghiện bắt buộc",
+        },
+        authn.operator("tests"),
+        place,
+    )
+
+
+def dispensing_point(db: Session) -> DispensingPoint:
+    return methadone.save_point(db, {"name": f"Cơ sở Methadone {next(_counter)}"})
+
+
+def enrolment(
+    db: Session, person_id: uuid.UUID | None = None, **values: Any
+) -> Enrolment:
+    """A person in treatment at a new dispensing point, through the service."""
+    owner = people_service.get(db, person_id) if person_id else person(db)
+    values = {
+        "point_id": dispensing_point(db).id,
+        "patient_code": f"CP-{next(_counter):04d}",
+        "started_on": date(2026, 1, 5),
+        "phase": "induction",
+        "dose_mg": 30,
+        **values,
+    }
+    return methadone.enrol(db, owner, values, authn.operator("tests"))
+
+
+def _dose_change(db: Session, place: Commune) -> DoseChange:
+    return methadone.change_dose(
+        db,
+        enrolment(db),
+        {"changed_on": date(2026, 1, 20), "phase": "dose_adjustment", "dose_mg": 50},
+        authn.operator("tests"),
+    )
+
+
+def _attendance(db: Session, place: Commune) -> Attendance:
+    """A day of attendance, written directly (no rules job is queued)."""
+    row = Attendance(
+        enrolment_id=enrolment(db).id,
+        day=date(2026, 1, 6),
+        status=Attended.TAKEN,
+        dose_mg=30,
+        **stamp(authn.operator("tests")),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _alert(db: Session, place: Commune) -> Alert:
+    treated = enrolment(db)
+    row = Alert(
+        enrolment_id=treated.id,
+        person_id=treated.person_id,
+        kind=AlertKind.MISSED_DOSES,
+        since=date(2026, 1, 6),
+        missed=3,
+        raised_on=date(2026, 1, 10),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
     MembershipHamlet: _membership_hamlet,
-    CommunePlugin: lambda db, place: plugin_on(db),
+    CommunePlugin: lambda db, place: _harness_plugins(db),
     Job: lambda db, place: job(db),
     Notice: lambda db, place: notice(db),
     Receipt: _receipt,
@@ -533,6 +651,14 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     CommitmentBreach: _breach,
     CommitmentScan: lambda db, place: scan(db),
     Support: lambda db, place: support(db),
+    DrugTest: lambda db, place: drug_test(db),
+    Referral: lambda db, place: referral(db),
+    Disclosure: disclosure,
+    DispensingPoint: lambda db, place: dispensing_point(db),
+    Enrolment: lambda db, place: enrolment(db),
+    DoseChange: _dose_change,
+    Attendance: _attendance,
+    Alert: _alert,
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -556,6 +682,11 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "commitment_id": lambda db, place: commitment(db).id,
     "file_id": lambda db, place: scan(db).file_id,
     "support_id": lambda db, place: support(db).id,
+    "test_id": lambda db, place: drug_test(db).id,
+    "referral_id": lambda db, place: referral(db).id,
+    "disclosure_id": lambda db, place: disclosure(db, place).id,
+    "point_id": lambda db, place: dispensing_point(db).id,
+    "enrolment_id": lambda db, place: enrolment(db).id,
 }
 
 

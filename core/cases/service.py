@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -260,6 +260,23 @@ def close(db: Session, case: Case, values: Mapping[str, Any], *, by_name: str) -
     )
     logger.info("case %s closed", case.id)
     return case
+
+
+def open_cases(
+    db: Session,
+    *,
+    kinds: Iterable[str] | None = None,
+    person_id: uuid.UUID | None = None,
+) -> list[Case]:
+    """The open cases of the session's commune, oldest first: of ``kinds``
+    (case kind values) and of one person when given. For plugins, which
+    read cases but never change them."""
+    query = select(Case).where(Case.status == CaseStatus.OPEN)
+    if kinds is not None:
+        query = query.where(Case.kind.in_([CaseKind(kind) for kind in kinds]))
+    if person_id is not None:
+        query = query.where(Case.person_id == person_id)
+    return list(db.scalars(query.order_by(Case.start_on, Case.id)))
 
 
 def past_end(db: Session, today: date) -> Select[Any]:

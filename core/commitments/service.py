@@ -29,8 +29,15 @@ from core.commitments.models import (
     ReviewOutcome,
     SignerKind,
 )
-from core.db import Actor, local_today, stamp, start_of
-from core.errors import Conflict, Invalid, NotFound, field_error
+from core.db import Actor, stamp, start_of
+from core.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    field_error,
+    not_after_today,
+    refuse,
+)
 from core.files import service as files
 from core.files.models import StoredFile
 from core.people.models import Person
@@ -44,15 +51,6 @@ logger = logging.getLogger(__name__)
 
 READ = "commitments:read"
 SIGNER_FIELDS = ("signer_name", "signer_relation")
-
-
-def _refuse(field: str, message: str, detail: str) -> Invalid:
-    return Invalid(detail, errors=[field_error(field, message)])
-
-
-def _not_after_today(field: str, day: date | None) -> None:
-    if day is not None and day > local_today():
-        raise _refuse(field, "In the future.", "A date that has not come yet.")
 
 
 def _check(commitment: Mapping[str, Any]) -> None:
@@ -73,9 +71,9 @@ def _check(commitment: Mapping[str, Any]) -> None:
                 "these fields empty (null) or set signer_kind to family.",
                 errors=[field_error(f, "Only for a family signer.") for f in given],
             )
-    _not_after_today("signed_on", commitment["signed_on"])
+    not_after_today("signed_on", commitment["signed_on"])
     if commitment["review_on"] < commitment["signed_on"]:
-        raise _refuse(
+        raise refuse(
             "review_on",
             "Before the signing date.",
             "The review date comes on or after the date it was signed.",
@@ -158,16 +156,16 @@ def review(
     outcome = ReviewOutcome(values["outcome"])
     reviewed_on: date = values["reviewed_on"]
     next_on: date | None = values.get("next_review_on")
-    _not_after_today("reviewed_on", reviewed_on)
+    not_after_today("reviewed_on", reviewed_on)
     if reviewed_on < commitment.signed_on:
-        raise _refuse(
+        raise refuse(
             "reviewed_on",
             "Before the signing date.",
             "A commitment is reviewed after it was signed.",
         )
     if outcome is ReviewOutcome.CONTINUED:
         if next_on is None or next_on <= reviewed_on:
-            raise _refuse(
+            raise refuse(
                 "next_review_on",
                 "Needed, after the review.",
                 "A commitment that continues needs its next review date, after "
@@ -176,7 +174,7 @@ def review(
         commitment.review_on = next_on
     else:
         if next_on is not None:
-            raise _refuse(
+            raise refuse(
                 "next_review_on",
                 "Only when it continues.",
                 "A renewed or ended commitment has no next review; leave "
@@ -214,7 +212,7 @@ def record_breach(
     db: Session, commitment: Commitment, values: Mapping[str, Any], by: Actor
 ) -> CommitmentBreach:
     cleaned = tidy(values, ("description",), required=("description",))
-    _not_after_today("occurred_on", cleaned["occurred_on"])
+    not_after_today("occurred_on", cleaned["occurred_on"])
     breach = CommitmentBreach(commitment_id=commitment.id, **stamp(by), **cleaned)
     db.add(breach)
     db.flush()

@@ -36,6 +36,15 @@ def current_assignment(db: Session, person_id: uuid.UUID) -> Assignment | None:
     ).first()
 
 
+def officer_or_chief(db: Session, person_id: uuid.UUID) -> worklist.Assignee:
+    """Who works an item about the person: their responsible officer, or the
+    chief's desk while they have none."""
+    current = current_assignment(db, person_id)
+    if current is None:
+        return worklist.CHIEF_DESK
+    return worklist.Assignee(officer_id=current.officer_id)
+
+
 def assignments(db: Session, person_id: uuid.UUID) -> list[Assignment]:
     """Every assignment of the person, the current one first."""
     return list(

@@ -167,6 +167,19 @@ def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
 
 
 @hookspec
+def binhyen_demo_seed(session: Session, commune: Commune) -> None:
+    """Add the plugin's share of the demonstration data to a demo commune.
+
+    Called by ``binhyen demo seed`` (``make run``), which switches on every
+    installed plugin implementing this hook in the first demo commune, with
+    a session bound to that commune, after core's demo people and their
+    cases exist. Write through the plugin's own services, invent every name
+    and number, and return nothing; the demo commits. Never called on a
+    real commune.
+    """
+
+
+@hookspec
 def binhyen_migrations() -> Path | None:
     """Return the folder of the plugin's Alembic revisions, or None.
 

@@ -161,6 +161,14 @@ class PluginHost:
                     results.append((impl.plugin_name, value))
         return results
 
+    def implementing(self, hook: str) -> list[str]:
+        """The loaded plugins (not core) that implement ``hook``."""
+        return [
+            impl.plugin_name
+            for impl in getattr(self.manager.hook, hook).get_hookimpls()
+            if impl.plugin_name in self.plugins
+        ]
+
     def flatten(self, pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
         return [(name, item) for name, items in pairs for item in items]
 

@@ -28,7 +28,6 @@ from core.worklist.service import (
     CHIEF_DESK,
     LOOKAHEAD,
     PERIOD_NOTICE,
-    Assignee,
     raise_item,
 )
 from tenants.models import Commune
@@ -63,16 +62,11 @@ def _raise(db: Session, kind: str, **values: Any) -> int:
     return 0 if made is None else 1
 
 
-def _officer_of(db: Session, person_id: Any) -> Assignee:
-    current = mentoring.current_assignment(db, person_id)
-    return Assignee(officer_id=current.officer_id) if current else CHIEF_DESK
-
-
 def _case_items(db: Session, today: date) -> int:
     raised = 0
     open_cases = db.scalars(select(Case).where(Case.status == CaseStatus.OPEN))
     for case in open_cases:
-        officer = _officer_of(db, case.person_id)
+        officer = mentoring.officer_or_chief(db, case.person_id)
         ruleset = rules.by_id(case.ruleset)
         for check in ruleset.kind(case.kind.value).checks:
             last = mentoring.last_residence_check(db, case.person_id, case.start_on)
@@ -141,7 +135,7 @@ def _contact_items(db: Session, today: date) -> int:
             "contact_due",
             key=f"contact_due:{contact.id}",
             due_on=contact.next_due_on,
-            assignee=_officer_of(db, contact.person_id),
+            assignee=mentoring.officer_or_chief(db, contact.person_id),
             person_id=contact.person_id,
             subject_id=contact.id,
         )
@@ -183,7 +177,7 @@ def _commitment_items(db: Session, today: date) -> int:
             "commitment_review",
             key=f"commitment_review:{due.commitment_id}:{due.review_on.isoformat()}",
             due_on=due.review_on,
-            assignee=_officer_of(db, due.person_id),
+            assignee=mentoring.officer_or_chief(db, due.person_id),
             person_id=due.person_id,
             subject_id=due.commitment_id,
         )

@@ -17,10 +17,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import utcnow
+from core.db import add_once, utcnow
 from core.errors import Conflict, NotFound
 from core.people.models import Person
 from core.worklist.models import Desk, ItemStatus, WorkItem
@@ -83,13 +82,9 @@ def raise_item(
         assignee_id=assignee.officer_id,
         desk=assignee.desk,
     )
-    try:
-        # A concurrent run may raise the same key between our look and our
-        # write; the unique key then refuses the second, and only it.
-        with db.begin_nested():
-            db.add(item)
-            db.flush()
-    except IntegrityError:
+    # A concurrent run may raise the same key between our look and our
+    # write; the unique key then refuses the second, and only it.
+    if not add_once(db, item):
         logger.info("work item %s was raised concurrently", kind)
         return None
     return item

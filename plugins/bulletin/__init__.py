@@ -152,5 +152,24 @@ def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
 
 
 @hookimpl
+def binhyen_demo_seed(session: Session, commune: Any) -> None:
+    # Two invented notices, so the demo's board and inboxes are not empty.
+    service.post(
+        session,
+        {
+            "title": "Số điện thoại trực ban",
+            "body": "Gọi 0210 000 000.",
+            "pinned": True,
+        },
+        None,
+    )
+    service.post(
+        session,
+        {"title": "Họp giao ban thứ Hai", "body": "Tại trụ sở Công an xã."},
+        None,
+    )
+
+
+@hookimpl
 def binhyen_migrations() -> Path:
     return Path(__file__).parent / "migrations" / "versions"

@@ -22,6 +22,7 @@ from core.identity.passwords import verify_password
 from tenants.models import Commune, CommuneStatus, Region
 from tests import factories as f
 from tests.conftest import sign_in
+from tests.support.jobs import run_due_jobs
 
 
 @pytest.fixture
@@ -534,7 +535,11 @@ def test_demo_seed_leaves_a_database_that_already_has_regions_alone(
 def test_every_demo_account_signs_in_and_finds_work_waiting(
     runner: FlaskCliRunner, client: FlaskClient
 ) -> None:
-    run(runner, "demo", "seed", "--force")
+    seeded = run(runner, "demo", "seed", "--force")
+    assert "plugins on in Xã Cao Phong: bulletin, drug_testing, methadone" in (
+        seeded.output
+    )
+    run_due_jobs(client.application)
     for slug in COMMUNES:
         for prefix in ROLE_ACCOUNTS:
             browser = client.application.test_client()
@@ -548,7 +553,12 @@ def test_every_demo_account_signs_in_and_finds_work_waiting(
         "/api/v1/c/cao-phong/work-items/", headers={"Accept": "application/json"}
     )
     assert work.status_code == 200
-    assert {item["kind"] for item in work.get_json()} >= {"residence_check"}
+    # The plugins' demo data: a positive test and a missed-dose alert.
+    assert {item["kind"] for item in work.get_json()} >= {
+        "residence_check",
+        "drug_test_positive",
+        "methadone_missed_doses",
+    }
     people = officer.get("/api/v1/c/cao-phong/persons/").get_json()
     assert len(people) >= 5
     chief = client.application.test_client()

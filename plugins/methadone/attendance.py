@@ -1,0 +1,267 @@
+"""Attendance in batches: one day at a point entered for many people at
+once, or a month of a point's CSV export.
+
+Every line is checked before anything is written. One wrong line refuses the
+whole batch, with an error for each wrong line naming it (``rows[12].date``,
+and for a file its line number), and nothing is written: a batch is recorded
+whole or not at all. A line for a day already recorded corrects it, so a
+file sent twice records nothing twice.
+
+The CSV file: UTF-8, comma-separated, a first line naming the columns
+``patient_code`` (the point's code for the person), ``date`` (2026-03-02 or
+02/03/2026), ``status`` (taken, missed or take_home) and, optionally,
+``dose_mg``. Other columns (a point's export may carry names) are ignored,
+never stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.toolkit import Actor, Invalid, enqueue_job, field_error, local_today, stamp
+from plugins.methadone.models import (
+    Attendance,
+    Attended,
+    DispensingPoint,
+    Enrolment,
+    patient_code_key,
+)
+from plugins.methadone.rules import EVALUATE_JOB
+from plugins.methadone.schemas import MAX_ROWS, AttendanceRowSchema
+from plugins.methadone.service import with_code
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ("patient_code", "date", "status", "dose_mg")
+REQUIRED = COLUMNS[:3]
+# Errors listed in one answer; a file wrong throughout needs no more to fix.
+MAX_ERRORS = 100
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """A line as sent, before any check: its values, the line of the file it
+    came from (None for JSON), and what is wrong with its shape, if anything."""
+
+    values: Mapping[str, Any]
+    line: int | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A checked line: whose treatment, which day, what happened."""
+
+    enrolment: Enrolment
+    day: date
+    status: Attended
+    dose_mg: int | None
+
+
+@dataclass
+class _Errors:
+    """The wrong lines of a batch, as problem+json field errors."""
+
+    location: str
+    found: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, index: int, row: RawRow, name: str | None, message: str) -> None:
+        where = f"rows[{index}]" + (f".{name}" if name else "")
+        said = f"Line {row.line}: {message}" if row.line else message
+        self.found.append(field_error(where, said, self.location))
+
+    def refuse_if_any(self) -> None:
+        if not self.found:
+            return
+        count = len(self.found)
+        more = f" The first {MAX_ERRORS} are listed." if count > MAX_ERRORS else ""
+        raise Invalid(
+            f"{count} errors in the batch, so nothing was recorded. Correct the "
+            f"lines named and send the whole batch again.{more}",
+            errors=self.found[:MAX_ERRORS],
+        )
+
+
+def from_day(day: date, rows: list[dict[str, Any]]) -> list[RawRow]:
+    """The lines of a day entered at once: each names the person and what
+    happened; the day is the batch's."""
+    return [
+        RawRow(
+            {**row, "date": day.isoformat()},
+            problem="Give the day once, as date at the top." if "date" in row else None,
+        )
+        for row in rows
+    ]
+
+
+def from_csv(data: bytes) -> list[RawRow]:
+    """The lines of a point's CSV export. A file that cannot be read at all
+    is refused here, naming the file rather than a line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(
+            "The file is not UTF-8 text. Export it from the point's software as "
+            "CSV in UTF-8 and send it again.",
+            errors=[field_error("file", "Not UTF-8 text.", "files")],
+        ) from exc
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip().lower() for name in next(reader, [])]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise Invalid(
+            "The first line of the file names its columns: patient_code, date, "
+            "status and, if given, dose_mg.",
+            errors=[field_error("file", f"No column {n}.", "files") for n in missing],
+        )
+    rows: list[RawRow] = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines end many exports
+        if len(rows) == MAX_ROWS:
+            raise Invalid(
+                f"The file has more than {MAX_ROWS} lines; send it in parts.",
+                errors=[field_error("file", "Too many lines.", "files")],
+            )
+        problem = None
+        if len(cells) != len(header):
+            problem = f"{len(cells)} columns where the first line names {len(header)}."
+        values = {
+            name: cell.strip()
+            for name, cell in zip(header, cells, strict=False)
+            if name in COLUMNS and cell.strip()
+        }
+        if "status" in values:
+            values["status"] = values["status"].lower()
+        rows.append(RawRow(values, line=reader.line_num, problem=problem))
+    return rows
+
+
+def check(
+    db: Session, point: DispensingPoint, rows: list[RawRow], location: str
+) -> list[Line]:
+    """Every line checked against the point's enrolments; refuses the whole
+    batch, listing each wrong line, if any is wrong."""
+    errors = _Errors(location)
+    schema = AttendanceRowSchema()
+    today = local_today()
+    loaded: list[tuple[int, RawRow, dict[str, Any]]] = []
+    for index, row in enumerate(rows):
+        if row.problem:
+            errors.add(index, row, None, row.problem)
+            continue
+        try:
+            values = schema.load(row.values)
+        except ma.ValidationError as exc:
+            for name, messages in exc.normalized_messages().items():
+                said = messages[0] if isinstance(messages, list) else str(messages)
+                errors.add(index, row, str(name), said)
+            continue
+        if ("person_id" in values) == ("patient_code" in values):
+            errors.add(index, row, "person_id", "Give person_id or patient_code.")
+        elif values["date"] > today:
+            errors.add(index, row, "date", "In the future.")
+        elif values["status"] == Attended.MISSED.value and values.get("dose_mg"):
+            errors.add(index, row, "dose_mg", "A missed dose has no amount.")
+        else:
+            loaded.append((index, row, values))
+
+    found = _enrolments(db, point, [values for _i, _r, values in loaded])
+    lines: list[Line] = []
+    seen: dict[tuple[uuid.UUID, date], int] = {}
+    for index, row, values in loaded:
+        who = "person_id" if "person_id" in values else "patient_code"
+        candidates = found.get(_whose(values), [])
+        if not candidates:
+            errors.add(index, row, who, "Nobody in treatment at this point has it.")
+            continue
+        day = values["date"]
+        enrolment = next(
+            (
+                e
+                for e in candidates
+                if e.started_on <= day and (e.ended_on is None or day <= e.ended_on)
+            ),
+            None,
+        )
+        if enrolment is None:
+            errors.add(index, row, "date", "Outside the person's treatment here.")
+            continue
+        if (enrolment.id, day) in seen:
+            first = seen[(enrolment.id, day)]
+            errors.add(index, row, "date", f"Same person and day as rows[{first}].")
+            continue
+        seen[(enrolment.id, day)] = index
+        status = Attended(values["status"])
+        lines.append(Line(enrolment, day, status, values.get("dose_mg")))
+    errors.refuse_if_any()
+    return lines
+
+
+def _whose(values: Mapping[str, Any]) -> Any:
+    if "person_id" in values:
+        return values["person_id"]
+    return patient_code_key(values["patient_code"])
+
+
+def _enrolments(
+    db: Session, point: DispensingPoint, rows: list[dict[str, Any]]
+) -> dict[Any, list[Enrolment]]:
+    """The point's enrolments of the people the lines name, by person id and
+    by (normalised) patient code."""
+    people = {row["person_id"] for row in rows if "person_id" in row}
+    codes = {patient_code_key(r["patient_code"]) for r in rows if "patient_code" in r}
+    found: dict[Any, list[Enrolment]] = {}
+    if people:
+        for enrolment in db.scalars(
+            select(Enrolment).where(
+                Enrolment.point_id == point.id, Enrolment.person_id.in_(people)
+            )
+        ):
+            found.setdefault(enrolment.person_id, []).append(enrolment)
+    if codes:
+        for enrolment in db.scalars(with_code(db, point.id, codes)):
+            found.setdefault(enrolment.patient_code, []).append(enrolment)
+    return found
+
+
+def record(db: Session, lines: list[Line], by: Actor) -> int:
+    """Write checked lines (a day already recorded is corrected) and queue
+    the missed-dose rules for the people concerned; returns how many."""
+    if not lines:
+        return 0
+    ids = {line.enrolment.id for line in lines}
+    days = [line.day for line in lines]
+    existing = {
+        (row.enrolment_id, row.day): row
+        for row in db.scalars(
+            select(Attendance).where(
+                Attendance.enrolment_id.in_(ids),
+                Attendance.day >= min(days),
+                Attendance.day <= max(days),
+            )
+        )
+    }
+    for line in lines:
+        row = existing.get((line.enrolment.id, line.day))
+        if row is None:
+            row = Attendance(enrolment_id=line.enrolment.id, day=line.day)
+            db.add(row)
+        row.status, row.dose_mg = line.status, line.dose_mg
+        for column, value in stamp(by).items():
+            setattr(row, column, value)
+    db.flush()
+    enqueue_job(db, EVALUATE_JOB, enrolment_ids=sorted(str(i) for i in ids))
+    logger.info("%d lines of attendance recorded", len(lines))
+    return len(lines)
