@@ -49,6 +49,7 @@ from core.organisation.models import HamletStaff, Team, TeamMember
 from core.people import service as people_service
 from core.people.models import Person, TierChange
 from core.plugin_host.models import CommunePlugin
+from core.statistics.models import Audience, CommuneExport, ExportFormat, ExportStatus
 from core.support import service as support_service
 from core.support.models import Support
 from core.transfers.models import IncomingTransfer, OutgoingTransfer
@@ -504,6 +505,27 @@ def support(db: Session, person_id: uuid.UUID | None = None, **values: Any) -> S
     return support_service.create(db, owner, values)
 
 
+def commune_export(
+    db: Session, audience: Audience = Audience.COMMUNE, content: bytes = PDF_BYTES
+) -> CommuneExport:
+    """A finished report of the commune, written directly (no job)."""
+    row = CommuneExport(
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 12, 1),
+        period_label="2026-11",
+        format=ExportFormat.PDF,
+        audience=audience,
+        status=ExportStatus.DONE,
+        progress=100,
+        content=content,
+        size=len(content),
+        recorded_by="tests",
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -533,6 +555,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     CommitmentBreach: _breach,
     CommitmentScan: lambda db, place: scan(db),
     Support: lambda db, place: support(db),
+    CommuneExport: lambda db, place: commune_export(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -556,6 +579,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "commitment_id": lambda db, place: commitment(db).id,
     "file_id": lambda db, place: scan(db).file_id,
     "support_id": lambda db, place: support(db).id,
+    "export_id": lambda db, place: commune_export(db).id,
 }
 
 
