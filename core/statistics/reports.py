@@ -288,30 +288,35 @@ def to_pdf(report: Report) -> bytes:
     return bytes(pdf.output())
 
 
+def _line(pdf: Any, width: float, height: float, text: str, align: str = "L") -> None:
+    """A paragraph, after which the next one starts at the left margin."""
+    pdf.multi_cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+
 def _heading(pdf: Any, report: Report) -> None:
     half = pdf.epw / 2
     pdf.set_font("DejaVu", "B", 10)
     top = pdf.get_y()
-    pdf.multi_cell(half, 5, report.sender, align="C")
+    _line(pdf, half, 5, report.sender, align="C")
     pdf.set_xy(pdf.l_margin + half, top)
     nation = _words("vi")["nation"]
     motto = _words("vi")["motto"]
-    pdf.multi_cell(half, 5, f"{nation}\n{motto}", align="C")
+    pdf.multi_cell(half, 5, f"{nation}\n{motto}", align="C", new_x="LMARGIN")
     pdf.ln(8)
     pdf.set_font("DejaVu", "B", 14)
-    pdf.multi_cell(0, 7, report.title, align="C")
+    _line(pdf, 0, 7, report.title, align="C")
     pdf.set_font("DejaVu", "", 11)
-    pdf.multi_cell(0, 6, f"{report.place} — {report.period}", align="C")
+    _line(pdf, 0, 6, f"{report.place} - {report.period}", align="C")
     pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(0, 5, report.computed, align="C")
+    _line(pdf, 0, 5, report.computed, align="C")
     for note in report.notes:
-        pdf.multi_cell(0, 5, note, align="L")
+        _line(pdf, 0, 5, note)
     pdf.ln(4)
 
 
 def _table(pdf: Any, table: Table) -> None:
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(0, 7, table.title)
+    _line(pdf, 0, 7, table.title)
     pdf.set_font("DejaVu", "", 8 if table.wide else 10)
     columns = len(table.header)
     first = pdf.epw * (0.24 if table.wide else 0.7)

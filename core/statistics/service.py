@@ -347,7 +347,8 @@ def published_views(
                 values[figure.key] = protection.total(
                     [p for p in parts if isinstance(p, Shown)]
                 )
-        figures = counting.ordered(definitions[key] for key in values)
+        listed = counting.ordered(definitions[key] for key in values)
+        figures = [figure for figure in listed if figure.key in values]
         views[commune_id] = View(figures, values, computed.get(commune_id))
     return views
 
