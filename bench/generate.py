@@ -59,6 +59,15 @@ class Rows:
         self.values.append(row)
 
 
+# The columns every row people edit carries, filled as (1, now, now).
+EDITED = {"version": "int", "created_at": "timestamptz", "updated_at": "timestamptz"}
+
+
+def _rows(**columns: str) -> Rows:
+    """An empty table of ``columns``, each named with its PostgreSQL type."""
+    return Rows(tuple(columns), tuple(columns.values()))
+
+
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
     return rng.choices([v for v, _w in weighted], [w for _v, w in weighted])[0]
 
@@ -124,179 +133,82 @@ def commune_rows(
 ) -> list[tuple[str, Rows]]:
     """One commune's rows, table by table, in the order of their keys."""
     now = datetime.now(UTC)
-    hamlets = Rows(
-        ("id", "name", "kind", "version", "created_at", "updated_at"),
-        ("uuid", "text", "text", "int", "timestamptz", "timestamptz"),
+    hamlets = _rows(id="uuid", name="text", kind="text", **EDITED)
+    persons = _rows(
+        id="uuid",
+        full_name="text",
+        name_search="text",
+        hamlet_id="uuid",
+        tier="smallint",
+        status="text",
+        **EDITED,
     )
-    persons = Rows(
-        (
-            "id",
-            "full_name",
-            "name_search",
-            "hamlet_id",
-            "tier",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            "uuid",
-            "text",
-            "text",
-            "uuid",
-            "smallint",
-            "text",
-            "int",
-            "timestamptz",
-            "timestamptz",
-        ),
+    cases = _rows(
+        id="uuid",
+        person_id="uuid",
+        kind="text",
+        status="text",
+        ruleset="text",
+        start_on="date",
+        planned_end_on="date",
+        end_on="date",
+        later="bool",
+        decision_number="text",
+        decision_on="date",
+        decided_by="text",
+        outcome="text",
+        closed_on="date",
+        **EDITED,
     )
-    cases = Rows(
-        (
-            "id",
-            "person_id",
-            "kind",
-            "status",
-            "ruleset",
-            "start_on",
-            "planned_end_on",
-            "end_on",
-            "later",
-            "decision_number",
-            "decision_on",
-            "decided_by",
-            "outcome",
-            "closed_on",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            "uuid",
-            "uuid",
-            "text",
-            "text",
-            "text",
-            "date",
-            "date",
-            "date",
-            "bool",
-            "text",
-            "date",
-            "text",
-            "text",
-            "date",
-            "int",
-            "timestamptz",
-            "timestamptz",
-        ),
+    tiers = _rows(
+        id="uuid",
+        person_id="uuid",
+        to_tier="smallint",
+        decided_on="date",
+        decided_by_name="text",
+        reason="text",
+        recorded_at="timestamptz",
     )
-    tiers = Rows(
-        (
-            "id",
-            "person_id",
-            "to_tier",
-            "decided_on",
-            "decided_by_name",
-            "reason",
-            "recorded_at",
-        ),
-        ("uuid", "uuid", "smallint", "date", "text", "text", "timestamptz"),
+    contacts = _rows(
+        id="uuid",
+        person_id="uuid",
+        officer_name="text",
+        contacted_on="date",
+        channel="text",
+        residence_confirmed="bool",
+        **EDITED,
     )
-    contacts = Rows(
-        (
-            "id",
-            "person_id",
-            "officer_name",
-            "contacted_on",
-            "channel",
-            "residence_confirmed",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            "uuid",
-            "uuid",
-            "text",
-            "date",
-            "text",
-            "bool",
-            "int",
-            "timestamptz",
-            "timestamptz",
-        ),
+    items = _rows(
+        id="uuid",
+        key="text",
+        kind="text",
+        origin="text",
+        title_vi="text",
+        title_en="text",
+        person_id="uuid",
+        due_on="date",
+        desk="text",
+        status="text",
+        **EDITED,
     )
-    items = Rows(
-        (
-            "id",
-            "key",
-            "kind",
-            "origin",
-            "title_vi",
-            "title_en",
-            "person_id",
-            "due_on",
-            "desk",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            "uuid",
-            "text",
-            "text",
-            "text",
-            "text",
-            "text",
-            "uuid",
-            "date",
-            "text",
-            "text",
-            "int",
-            "timestamptz",
-            "timestamptz",
-        ),
+    commitments = _rows(
+        id="uuid",
+        person_id="uuid",
+        signer_kind="text",
+        signed_on="date",
+        terms="text",
+        review_on="date",
+        status="text",
+        **EDITED,
     )
-    commitments = Rows(
-        (
-            "id",
-            "person_id",
-            "signer_kind",
-            "signed_on",
-            "terms",
-            "review_on",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ),
-        (
-            "uuid",
-            "uuid",
-            "text",
-            "date",
-            "text",
-            "date",
-            "text",
-            "int",
-            "timestamptz",
-            "timestamptz",
-        ),
-    )
-    reviews = Rows(
-        (
-            "id",
-            "commitment_id",
-            "reviewed_on",
-            "outcome",
-            "next_review_on",
-            "recorded_by",
-            "recorded_at",
-        ),
-        ("uuid", "uuid", "date", "text", "date", "text", "timestamptz"),
+    reviews = _rows(
+        id="uuid",
+        commitment_id="uuid",
+        reviewed_on="date",
+        outcome="text",
+        next_review_on="date",
+        recorded_by="text",
+        recorded_at="timestamptz",
     )
 
     hamlet_ids = [new_id() for _ in range(rng.randint(6, 10))]

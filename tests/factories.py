@@ -167,6 +167,17 @@ def staffed_commune(
         return Staffed(place, chief, secret)
 
 
+def region_admin(database: Database, code: str = "25") -> tuple[User, str]:
+    """A new region admin of province ``code``, with a token in the region."""
+    with database.session() as db:
+        region = province(db, code)
+        account = user(db)
+        grant(db, account, "region_admin", region=region)
+        secret = token(db, account, region=region)
+        db.commit()
+        return account, secret
+
+
 def member(
     database: Database, staffed: Staffed, role: str, **grant_options: Any
 ) -> tuple[User, str]:

@@ -106,6 +106,31 @@ def _place(place: Any) -> dict[str, Any]:
     }
 
 
+def _trend(
+    months: Period, seen_by: Audience, trend: list[tuple[Period, View]]
+) -> dict[str, Any]:
+    k = service.threshold()
+    return {
+        "period": _period(months),
+        "audience": seen_by.value,
+        "threshold": k if seen_by is Audience.REGION else None,
+        "months": [
+            {
+                "month": span.label,
+                "computed_at": view.computed_at,
+                "figures": _figures(view, k),
+            }
+            for span, view in trend
+        ],
+    }
+
+
+def _asked(args: dict[str, Any], months: bool = False) -> Period:
+    """The period a query names (for a trend, the months it covers)."""
+    choose = periods.trend_months if months else periods.chosen
+    return choose(args.get("period"), args.get("start"), args.get("end"), local_today())
+
+
 # -- a commune ----------------------------------------------------------------
 
 
@@ -119,10 +144,9 @@ class CommuneStatistics(MethodView):
         db = request_session()
         commune: Commune = g.commune
         seen_by = audience(db, commune)
-        period = periods.chosen(
-            args.get("period"), args.get("start"), args.get("end"), local_today()
-        )
+        period = _asked(args)
         summary = service.commune_summary(db, commune, period, seen_by)
+        db.commit()
         k = service.threshold()
         return {
             "commune": _place(commune),
@@ -152,24 +176,10 @@ class CommuneTrend(MethodView):
         db = request_session()
         commune: Commune = g.commune
         seen_by = audience(db, commune)
-        months = periods.trend_months(
-            args.get("period"), args.get("start"), args.get("end"), local_today()
-        )
+        months = _asked(args, months=True)
         trend = service.commune_trend(db, commune, months, seen_by)
-        k = service.threshold()
-        return {
-            "period": _period(months),
-            "audience": seen_by.value,
-            "threshold": k if seen_by is Audience.REGION else None,
-            "months": [
-                {
-                    "month": span.label,
-                    "computed_at": view.computed_at,
-                    "figures": _figures(view, k),
-                }
-                for span, view in trend
-            ],
-        }
+        db.commit()
+        return _trend(months, seen_by, trend)
 
 
 @blp.route("/c/<commune>/statistics/hot-spots")
@@ -329,9 +339,7 @@ class RegionStatistics(MethodView):
         """Each commune's protected figures for a period, and their sums."""
         db = request_session()
         region = _region(code)
-        period = periods.chosen(
-            args.get("period"), args.get("start"), args.get("end"), local_today()
-        )
+        period = _asked(args)
         summary = service.region_summary(db, region, period)
         db.commit()
         k = service.threshold()
@@ -361,25 +369,10 @@ class RegionTrend(MethodView):
         """The region's summed protected figures month by month."""
         db = request_session()
         region = _region(code)
-        months = periods.trend_months(
-            args.get("period"), args.get("start"), args.get("end"), local_today()
-        )
+        months = _asked(args, months=True)
         trend = service.region_trend(db, region, months)
         db.commit()
-        k = service.threshold()
-        return {
-            "period": _period(months),
-            "audience": Audience.REGION.value,
-            "threshold": k,
-            "months": [
-                {
-                    "month": span.label,
-                    "computed_at": view.computed_at,
-                    "figures": _figures(view, k),
-                }
-                for span, view in trend
-            ],
-        }
+        return _trend(months, Audience.REGION, trend)
 
 
 def _region_export(export: RegionExport, code: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ region's report holds only protected figures, as it does in the API.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,8 @@ import click
 from flask.cli import with_appcontext
 
 from core.audit.trail import note_cross_commune
+from core.cli import _fail_on_problem
 from core.db import get_database, local_today
-from core.errors import Problem
 from core.statistics import periods, reports, service
 from core.statistics.models import Audience, ExportFormat
 from tenants import onboarding, resolution
@@ -24,33 +25,41 @@ from tenants.isolation import each_commune
 
 logger = logging.getLogger(__name__)
 
-_format = click.option(
-    "--format",
-    "export_format",
-    type=click.Choice([f.value for f in ExportFormat]),
-    default="xlsx",
-    show_default=True,
-)
-_language = click.option(
-    "--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True
-)
-_period = click.option(
-    "--period",
-    required=True,
-    help="A month (2026-11), a quarter (2026-Q4) or a year (2026).",
-)
-_output = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Where to write the file.",
-)
 
-
-def _refusing(problem: Problem) -> click.ClickException:
-    details = "; ".join(f"{e['field']}: {e['message']}" for e in problem.errors)
-    return click.ClickException(problem.detail + (f" ({details})" if details else ""))
+def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every report command takes: period, format, language and
+    the file to write."""
+    for option in reversed(
+        (
+            click.option(
+                "--period",
+                required=True,
+                help="A month (2026-11), a quarter (2026-Q4) or a year (2026).",
+            ),
+            click.option(
+                "--format",
+                "export_format",
+                type=click.Choice([f.value for f in ExportFormat]),
+                default="xlsx",
+                show_default=True,
+            ),
+            click.option(
+                "--language",
+                type=click.Choice(["vi", "en"]),
+                default="vi",
+                show_default=True,
+            ),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                required=True,
+                help="Where to write the file.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
 
 
 @click.group("report")
@@ -60,55 +69,43 @@ def report_group() -> None:
 
 @report_group.command("commune")
 @click.option("--commune", required=True, help="Slug of the commune.")
-@_period
-@_format
-@_language
-@_output
+@_report_options
 @with_appcontext
+@_fail_on_problem
 def report_commune(
     commune: str, period: str, export_format: str, language: str, output: Path
 ) -> None:
     """Write a commune's report, with its exact figures."""
-    try:
-        with get_database().session() as db:
-            place = resolution.resolve_for_operator(db, commune)
-            span = periods.parse(period)
-            summary = service.commune_summary(db, place, span, Audience.COMMUNE)
-            trend = service.commune_trend(
-                db, place, service._trend_span(span), Audience.COMMUNE
-            )
-            report = reports.commune_report(
-                summary, trend, service.threshold(), language
-            )
-    except Problem as problem:
-        raise _refusing(problem) from problem
-    _write(output, reports.render(report, ExportFormat(export_format)))
+
+    def build(db: Any, span: periods.Period) -> reports.Report:
+        place = resolution.resolve_for_operator(db, commune)
+        summary = service.commune_summary(db, place, span, Audience.COMMUNE)
+        trend = service.commune_trend(
+            db, place, service._trend_span(span), Audience.COMMUNE
+        )
+        return reports.commune_report(summary, trend, service.threshold(), language)
+
+    _write(build, period, export_format, output)
 
 
 @report_group.command("region")
 @click.option("--region", required=True, help="Code of the region (25).")
-@_period
-@_format
-@_language
-@_output
+@_report_options
 @with_appcontext
+@_fail_on_problem
 def report_region(
     region: str, period: str, export_format: str, language: str, output: Path
 ) -> None:
     """Write a region's report, with protected figures only."""
-    try:
-        with get_database().session() as db:
-            place = onboarding.get_region(db, region)
-            span = periods.parse(period)
-            summary = service.region_summary(db, place, span)
-            trend = service.region_trend(db, place, service._trend_span(span))
-            db.commit()
-            report = reports.region_report(
-                summary, trend, service.threshold(), language
-            )
-    except Problem as problem:
-        raise _refusing(problem) from problem
-    _write(output, reports.render(report, ExportFormat(export_format)))
+
+    def build(db: Any, span: periods.Period) -> reports.Report:
+        place = onboarding.get_region(db, region)
+        summary = service.region_summary(db, place, span)
+        trend = service.region_trend(db, place, service._trend_span(span))
+        db.commit()
+        return reports.region_report(summary, trend, service.threshold(), language)
+
+    _write(build, period, export_format, output)
 
 
 @report_group.command("refresh")
@@ -121,6 +118,7 @@ def report_region(
     help="How many months back, this one included.",
 )
 @with_appcontext
+@_fail_on_problem
 def report_refresh(commune: str | None, months: int) -> None:
     """Recompute the protected figures regions read, now, as the nightly job
     does (after changing BINHYEN_SMALL_CELL_THRESHOLD, for example)."""
@@ -144,6 +142,15 @@ def report_refresh(commune: str | None, months: int) -> None:
     click.echo(f"{written} figures written.")
 
 
-def _write(output: Path, data: bytes) -> None:
+def _write(
+    build: Callable[[Any, periods.Period], reports.Report],
+    period: str,
+    export_format: str,
+    output: Path,
+) -> None:
+    """Build a report in a session of its own and write it to ``output``."""
+    with get_database().session() as db:
+        report = build(db, periods.parse(period))
+    data = reports.render(report, ExportFormat(export_format))
     output.write_bytes(data)
     click.echo(f"Wrote {output} ({len(data)} bytes).")

@@ -163,31 +163,52 @@ def _trend(trend: list[tuple[Period, Any]], k: int, language: str) -> Table:
     return Table(words["trend"], header, rows, wide=True)
 
 
+def _opened(
+    place: Any,
+    title: str,
+    period: Period,
+    computed: datetime | None,
+    protected_at: int | None,
+    language: str,
+) -> Report:
+    """The heading of a report; ``protected_at`` is the threshold when its
+    figures are protected ones, which a note then explains."""
+    words = _words(language)
+    report = Report(
+        sender=place.name.upper(),
+        title=words[title],
+        place=place.name,
+        period=period.title(language),
+        computed=f"{words['computed']}: {_when(computed)}",
+    )
+    if protected_at is not None:
+        k = protected_at
+        report.notes.append(words["protected"].format(below=k - 1, k=k))
+    return report
+
+
 def commune_report(
     summary: Any, trend: list[tuple[Period, Any]], k: int, language: str
 ) -> Report:
     """A commune's report: its figures by section, by hamlet for its own
     staff, and month by month."""
     words = _words(language)
-    commune = summary.commune
-    report = Report(
-        sender=commune.name.upper(),
-        title=words["commune_title"],
-        place=commune.name,
-        period=summary.period.title(language),
-        computed=f"{words['computed']}: {_when(summary.view.computed_at)}",
+    protected = k if summary.audience is Audience.REGION else None
+    report = _opened(
+        summary.commune,
+        "commune_title",
+        summary.period,
+        summary.view.computed_at,
+        protected,
+        language,
     )
-    if summary.audience is Audience.REGION:
-        report.notes.append(words["protected"].format(below=k - 1, k=k))
     report.tables.extend(_sections(summary.view, k, language))
     if summary.hamlets:
-        keys = [f.key for f in summary.hamlets[0].view.figures]
-        header = [words["hamlet"]] + [
-            f.label(language).strip(" -") for f in summary.hamlets[0].view.figures
-        ]
+        figures = summary.hamlets[0].view.figures
+        header = [words["hamlet"]] + [f.label(language).strip(" -") for f in figures]
         rows = [
             [hamlet.name or words["no_hamlet"]]
-            + [_value(hamlet.view.values.get(key), k, language) for key in keys]
+            + [_value(hamlet.view.values.get(f.key), k, language) for f in figures]
             for hamlet in summary.hamlets
         ]
         report.tables.append(Table(words["by_hamlet"], header, rows, wide=True))
@@ -201,25 +222,22 @@ def region_report(
     """A region's report: the region's sums by section, each commune's
     headline figures, and month by month; all of them protected."""
     words = _words(language)
-    region = summary.region
-    report = Report(
-        sender=region.name.upper(),
-        title=words["region_title"],
-        place=region.name,
-        period=summary.period.title(language),
-        computed=f"{words['computed']}: {_when(summary.computed_at)}",
-        notes=[words["protected"].format(below=k - 1, k=k)],
+    report = _opened(
+        summary.region,
+        "region_title",
+        summary.period,
+        summary.computed_at,
+        k,
+        language,
     )
     report.tables.extend(_sections(summary.total, k, language))
+    places = [(commune.name, view) for commune, view in summary.communes]
+    places.append((words["total"], summary.total))
     header = [words["commune"]] + [_short(key, language) for key in HEADLINE]
     rows = [
-        [commune.name] + [_value(view.values.get(key), k, language) for key in HEADLINE]
-        for commune, view in summary.communes
+        [name] + [_value(view.values.get(key), k, language) for key in HEADLINE]
+        for name, view in places
     ]
-    rows.append(
-        [words["total"]]
-        + [_value(summary.total.values.get(key), k, language) for key in HEADLINE]
-    )
     report.tables.append(Table(words["by_commune"], header, rows, wide=True))
     report.tables.append(_trend(trend, k, language))
     return report

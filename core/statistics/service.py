@@ -130,6 +130,7 @@ def commune_summary(
     if audience is Audience.REGION:
         require_whole_months(period)
         views = published_views(session, [commune], period)
+        _note_outside_read(session, period)
         return CommuneSummary(commune, period, audience, views[commune.id])
 
     facts = counting.load_facts(session, period.start, period.end, today)
@@ -167,6 +168,7 @@ def commune_trend(
     today = today or local_today()
     spans = [month_of(first) for first in months.months()]
     if audience is Audience.REGION:
+        _note_outside_read(session, months)
         return [
             (span, published_views(session, [commune], span)[commune.id])
             for span in spans
@@ -178,6 +180,17 @@ def commune_trend(
         figures = counting.ordered(plugins.definitions.values())
         trend.append((span, View(figures, dict(merged.figures), utcnow())))
     return trend
+
+
+def _note_outside_read(session: Session, period: Period) -> None:
+    """A read of the commune's protected figures from outside it, recorded in
+    the commune's own audit chain (the caller commits)."""
+    trail.record(
+        session,
+        "statistics.read",
+        object_type="statistics",
+        details={"audience": Audience.REGION.value, "period": period.label},
+    )
 
 
 def require_whole_months(period: Period) -> None:
@@ -443,6 +456,20 @@ def region_trend(
 # -- exports --------------------------------------------------------------------
 
 
+def _asked_for(
+    period: Period, export_format: ExportFormat, language: str, by: Actor
+) -> dict[str, Any]:
+    """What a commune's and a region's export record alike."""
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "period_label": period.label,
+        "format": export_format,
+        "language": language,
+        **stamp(by),
+    }
+
+
 def request_commune_export(
     session: Session,
     period: Period,
@@ -455,13 +482,7 @@ def request_commune_export(
     if audience is Audience.REGION:
         require_whole_months(period)
     export = CommuneExport(
-        period_start=period.start,
-        period_end=period.end,
-        period_label=period.label,
-        format=export_format,
-        language=language,
-        audience=audience,
-        **stamp(by),
+        audience=audience, **_asked_for(period, export_format, language, by)
     )
     session.add(export)
     session.flush()
@@ -492,12 +513,7 @@ def request_region_export(
         export = RegionExport(
             region_id=region.id,
             host_commune_id=host.id,
-            period_start=period.start,
-            period_end=period.end,
-            period_label=period.label,
-            format=export_format,
-            language=language,
-            **stamp(by),
+            **_asked_for(period, export_format, language, by),
         )
         outbox.add(export)
         outbox.flush()

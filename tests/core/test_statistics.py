@@ -147,14 +147,8 @@ def _no_person_in(body: str, place: Place) -> None:
         assert str(person) not in body
 
 
-def _region_admin(database: Database, code: str = "25") -> str:
-    with database.session() as db:
-        region = f.province(db, code)
-        account = f.user(db)
-        f.grant(db, account, "region_admin", region=region)
-        secret = f.token(db, account, region=region)
-        db.commit()
-        return secret
+def _region_admin(database: Database) -> str:
+    return f.region_admin(database)[1]
 
 
 def _refresh(app: Flask, database: Database, place: Commune) -> None:
@@ -507,6 +501,12 @@ def test_a_region_admin_reaches_no_single_person_through_any_statistics_route(
         assert refused.status_code == 404
     body = _get(client, f"{BASE}/{slug}/statistics/?period=2026-02", token)
     assert body["hamlets"] == [] and body["audience"] == "region"
+    # The commune sees in its own trail that figures were read from outside.
+    with f.in_commune(database, lonely.commune) as db:
+        reads = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "statistics.read")
+        ).all()
+    assert len(reads) == 5 and {r.details["audience"] for r in reads} == {"region"}
 
 
 def _counts(body: Any) -> Iterable[Any]:
