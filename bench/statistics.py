@@ -238,6 +238,35 @@ def _post(
     into.append(answer.get_json())
 
 
+def _refresh_and_say(
+    app: Flask,
+    options: argparse.Namespace,
+    instance: str,
+    today: date,
+    say: Callable[[str], None],
+) -> None:
+    with get_database(app).session() as db:
+        ids = [str(i) for i in db.scalars(select(Commune.id).order_by(Commune.code))]
+    started = time.perf_counter()
+    written, each = refresh_all(
+        options.database_url,
+        options.migration_database_url,
+        instance,
+        ids,
+        today,
+        options.workers,
+    )
+    took = time.perf_counter() - started
+    with get_database(app).session() as db:
+        cells = db.scalar(select(func.count()).select_from(PublishedFigure))
+    say(
+        f"nightly refresh of {len(ids)} communes ({service.REFRESH_MONTHS} months "
+        f"each, {options.workers} processes): {took:8.1f} s in all, "
+        f"{written:,} cells written, {cells:,} held"
+    )
+    say(f"  one commune's refresh             {_spread(each)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communes", type=int, default=3321)
@@ -248,6 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--instance-path", default="instance-bench")
     parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="keep the protected figures an earlier run computed",
+    )
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1)))
     options = parser.parse_args(argv)
     # Onboarding thousands of communes logs a line each; keep the figures.
@@ -292,26 +326,8 @@ def _run(options: argparse.Namespace) -> int:
     get_database(owner).dispose()
 
     app = _app(options.database_url, options.migration_database_url, instance)
-    with get_database(app).session() as db:
-        ids = [str(i) for i in db.scalars(select(Commune.id).order_by(Commune.code))]
-    started = time.perf_counter()
-    written, each = refresh_all(
-        options.database_url,
-        options.migration_database_url,
-        instance,
-        ids,
-        today,
-        options.workers,
-    )
-    took = time.perf_counter() - started
-    with get_database(app).session() as db:
-        cells = db.scalar(select(func.count()).select_from(PublishedFigure))
-    say(
-        f"nightly refresh of {len(ids)} communes ({service.REFRESH_MONTHS} months "
-        f"each, {options.workers} processes): {took:8.1f} s in all, "
-        f"{written:,} cells written, {cells:,} held"
-    )
-    say(f"  one commune's refresh             {_spread(each)}")
+    if not options.no_refresh:
+        _refresh_and_say(app, options, instance, today, say)
     measure(app, options.samples, today, say)
     get_database(app).dispose()
     return 0

@@ -205,7 +205,7 @@ class HotSpots(MethodView):
         )
         if len(month.months()) != 1:
             month = periods.month_of(month.start)
-        host = service._host()
+        host = service.plugin_host()
         flags = hotspots.find(db, host, commune, month, today)
         language = _language()
         return {

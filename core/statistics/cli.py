@@ -81,7 +81,7 @@ def report_commune(
         place = resolution.resolve_for_operator(db, commune)
         summary = service.commune_summary(db, place, span, Audience.COMMUNE)
         trend = service.commune_trend(
-            db, place, service._trend_span(span), Audience.COMMUNE
+            db, place, service.report_months(span), Audience.COMMUNE
         )
         return reports.commune_report(summary, trend, service.threshold(), language)
 
@@ -101,7 +101,7 @@ def report_region(
     def build(db: Any, span: periods.Period) -> reports.Report:
         place = onboarding.get_region(db, region)
         summary = service.region_summary(db, place, span)
-        trend = service.region_trend(db, place, service._trend_span(span))
+        trend = service.region_trend(db, place, service.report_months(span))
         db.commit()
         return reports.region_report(summary, trend, service.threshold(), language)
 

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
@@ -74,7 +74,7 @@ def threshold() -> int:
     return int(value or SETTINGS_BY_NAME["small_cell_threshold"].default)
 
 
-def _host() -> Any:
+def plugin_host() -> Any:
     return current_app.extensions["binhyen.plugins"]
 
 
@@ -112,7 +112,7 @@ def _exact(
 ) -> tuple[counting.Counts, counting.PluginCounts]:
     core = counting.count(facts, period.start, period.end)
     plugins = counting.plugin_counts(
-        session, _host(), commune, period.start, period.end
+        session, plugin_host(), commune, period.start, period.end
     )
     return counting.merge(core, plugins), plugins
 
@@ -307,58 +307,60 @@ def published_views(
 
     A level (a stock) is its cell in the period's last month; a count over
     the period is the sum of its monthly cells; a figure made of parts is
-    the sum of its parts. All of them are sums of protected cells.
+    the sum of its parts. All of them are sums of protected cells, added up
+    by the database: one grouped row per commune, figure and "last month or
+    not", however many months the period has.
     """
     k = threshold()
     definitions = _definitions(session)
     ids = [c.id for c in communes]
-    cells: dict[uuid.UUID, dict[tuple[str, date], Shown]] = {i: {} for i in ids}
-    computed: dict[uuid.UUID, datetime] = {}
     last = period.months()[-1]
+    # A cell protected under another threshold is withheld whole until the
+    # nightly job (or `binhyen report refresh`) redoes it.
+    usable = PublishedFigure.threshold == k
+    is_last = PublishedFigure.month == last
+    shown_sum = func.sum(case((usable, PublishedFigure.value), else_=None))
+    withheld = func.sum(case((usable & PublishedFigure.value.is_not(None), 0), else_=1))
+    parts: dict[uuid.UUID, dict[str, list[tuple[bool, Shown]]]] = {i: {} for i in ids}
+    computed: dict[uuid.UUID, datetime] = {}
     for chunk in range(0, len(ids), 500):
         rows = session.execute(
             select(
                 PublishedFigure.commune_id,
-                PublishedFigure.month,
                 PublishedFigure.figure,
-                PublishedFigure.value,
-                PublishedFigure.threshold,
-                PublishedFigure.computed_at,
-            ).where(
+                is_last,
+                shown_sum,
+                withheld,
+                func.min(PublishedFigure.computed_at),
+            )
+            .where(
                 PublishedFigure.commune_id.in_(ids[chunk : chunk + 500]),
                 PublishedFigure.month >= period.start,
                 PublishedFigure.month < period.end,
             )
+            .group_by(PublishedFigure.commune_id, PublishedFigure.figure, is_last)
         )
-        for commune_id, month, key, value, used, at in rows:
-            # A cell protected under another threshold is withheld whole
-            # until the nightly job (or `binhyen report refresh`) redoes it.
-            shown = protection.from_stored(value if used == k else None)
-            cells[commune_id][(key, month)] = shown
+        for commune_id, key, in_last, visible, hidden, at in rows:
+            shown = Shown(int(visible or 0), int(hidden or 0))
+            parts[commune_id].setdefault(key, []).append((bool(in_last), shown))
             if commune_id not in computed or at < computed[commune_id]:
                 computed[commune_id] = at
 
     views = {}
     for commune_id in ids:
-        own = cells[commune_id]
-        keys = {key for key, _month in own}
         values: dict[str, int | Shown] = {}
-        for key in keys:
+        for key, found in parts[commune_id].items():
             figure = definitions.get(key)
             if figure is None:
                 continue
-            if figure.stock:
-                if (key, last) in own:
-                    values[key] = own[(key, last)]
-            else:
-                values[key] = protection.total(
-                    [shown for (name, _m), shown in own.items() if name == key]
-                )
+            taken = [s for in_last, s in found if in_last or not figure.stock]
+            if taken:
+                values[key] = protection.total(taken)
         for figure in counting.CORE_FIGURES:
-            if figure.parts and keys:
-                parts = [v for n, v in values.items() if n.startswith(figure.parts)]
+            if figure.parts and values:
+                made_of = [v for n, v in values.items() if n.startswith(figure.parts)]
                 values[figure.key] = protection.total(
-                    [p for p in parts if isinstance(p, Shown)]
+                    [p for p in made_of if isinstance(p, Shown)]
                 )
         listed = counting.ordered(definitions[key] for key in values)
         figures = [figure for figure in listed if figure.key in values]
@@ -561,7 +563,7 @@ def build_commune_report(session: Session, commune: Commune, export_id: str) -> 
         period = Period(export.period_start, export.period_end, export.period_label)
         summary = commune_summary(session, commune, period, export.audience)
         _progress(CommuneExport, export.id, commune.id, progress=40)
-        trend = commune_trend(session, commune, _trend_span(period), export.audience)
+        trend = commune_trend(session, commune, report_months(period), export.audience)
         _progress(CommuneExport, export.id, commune.id, progress=70)
         report = reports.commune_report(summary, trend, threshold(), export.language)
         data = reports.render(report, export.format)
@@ -598,7 +600,7 @@ def build_region_report(session: Session, commune: Commune, export_id: str) -> N
         period = Period(export.period_start, export.period_end, export.period_label)
         summary = region_summary(session, region, period)
         _progress(RegionExport, export.id, None, progress=40)
-        trend = region_trend(session, region, _trend_span(period))
+        trend = region_trend(session, region, report_months(period))
         _progress(RegionExport, export.id, None, progress=70)
         report = reports.region_report(summary, trend, threshold(), export.language)
         data = reports.render(report, export.format)
@@ -623,7 +625,7 @@ def _fail(
     )
 
 
-def _trend_span(period: Period) -> Period:
+def report_months(period: Period) -> Period:
     """The months a report's trend shows: those of the period, at least the
     twelve up to its end."""
     first = date(period.start.year, period.start.month, 1)
