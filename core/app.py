@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.organisation.api import blp as organisation_api
     from core.people.api import blp as people_api
     from core.plugin_host.api import blp as plugins_api
+    from core.statistics.api import blp as statistics_api
     from core.support.api import blp as support_api
     from core.timeline.api import blp as timeline_api
     from core.transfers.api import blp as transfers_api
@@ -189,6 +190,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         transfers_api,
         commitments_api,
         support_api,
+        statistics_api,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(health)

@@ -67,6 +67,9 @@ def register_commands(app: Flask) -> None:
         cases_group,
     ):
         app.cli.add_command(group)
+    from core.statistics.cli import report_group
+
+    app.cli.add_command(report_group)
 
 
 def _fail_on_problem(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -172,6 +172,15 @@ SETTINGS: tuple[Setting, ...] = (
         parse=_positive_int,
     ),
     Setting(
+        "small_cell_threshold",
+        "Counts from 1 up to one less than this are shown to anyone outside "
+        "the commune (region admins, regional reports) only as 'fewer than' "
+        "this, and larger counts rounded to a multiple of it, so that nobody "
+        "can be singled out. After changing it, run `binhyen report refresh`.",
+        default=5,
+        parse=_positive_int,
+    ),
+    Setting(
         "log_level",
         "Logging level of the application.",
         default="INFO",

@@ -21,6 +21,7 @@ from core.mentoring import models as mentoring_models
 from core.organisation import models as organisation_models
 from core.people import models as people_models
 from core.plugin_host import models as plugin_models
+from core.statistics import models as statistics_models
 from core.support import models as support_models
 from core.transfers import models as transfer_models
 from core.worklist import models as worklist_models
@@ -45,6 +46,7 @@ MODEL_MODULES = (
     file_models,
     commitment_models,
     support_models,
+    statistics_models,
 )
 
 metadata = Base.metadata

@@ -49,6 +49,7 @@ from core.organisation.models import HamletStaff, Team, TeamMember
 from core.people import service as people_service
 from core.people.models import Person, TierChange
 from core.plugin_host.models import CommunePlugin
+from core.statistics.models import Audience, CommuneExport, ExportFormat, ExportStatus
 from core.support import service as support_service
 from core.support.models import Support
 from core.transfers.models import IncomingTransfer, OutgoingTransfer
@@ -176,6 +177,17 @@ def staffed_commune(
         secret = token(db, chief, commune=place)
         db.commit()
         return Staffed(place, chief, secret)
+
+
+def region_admin(database: Database, code: str = "25") -> tuple[User, str]:
+    """A new region admin of province ``code``, with a token in the region."""
+    with database.session() as db:
+        region = province(db, code)
+        account = user(db)
+        grant(db, account, "region_admin", region=region)
+        secret = token(db, account, region=region)
+        db.commit()
+        return account, secret
 
 
 def member(
@@ -622,6 +634,27 @@ def _alert(db: Session, place: Commune) -> Alert:
     return row
 
 
+def commune_export(
+    db: Session, audience: Audience = Audience.COMMUNE, content: bytes = PDF_BYTES
+) -> CommuneExport:
+    """A finished report of the commune, written directly (no job)."""
+    row = CommuneExport(
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 12, 1),
+        period_label="2026-11",
+        format=ExportFormat.PDF,
+        audience=audience,
+        status=ExportStatus.DONE,
+        progress=100,
+        content=content,
+        size=len(content),
+        recorded_by="tests",
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -659,6 +692,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     DoseChange: _dose_change,
     Attendance: _attendance,
     Alert: _alert,
+    CommuneExport: lambda db, place: commune_export(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -687,6 +721,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "disclosure_id": lambda db, place: disclosure(db, place).id,
     "point_id": lambda db, place: dispensing_point(db).id,
     "enrolment_id": lambda db, place: enrolment(db).id,
+    "export_id": lambda db, place: commune_export(db).id,
 }
 
 

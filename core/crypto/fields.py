@@ -300,15 +300,25 @@ PLATFORM_PREFIX = "encp1:"
 def seal_platform(session: Session, name: str, plain: str) -> str:
     """Encrypt a value of no commune (an account's TOTP secret) under the
     platform key ``name``, itself wrapped by the master key."""
-    key = AESGCM(active_keyring().platform_key(session, name))
-    nonce = os.urandom(NONCE_BYTES)
-    body = key.encrypt(nonce, plain.encode(), name.encode())
-    return PLATFORM_PREFIX + base64.b64encode(nonce + body).decode()
+    raw = seal_platform_bytes(session, name, plain.encode())
+    return PLATFORM_PREFIX + base64.b64encode(raw).decode()
 
 
 def open_platform(session: Session, name: str, text: str) -> str:
     if not text.startswith(PLATFORM_PREFIX):
         raise UnreadableError("this value was not sealed with a platform key")
     raw = base64.b64decode(text[len(PLATFORM_PREFIX) :])
+    return open_platform_bytes(session, name, raw).decode()
+
+
+def seal_platform_bytes(session: Session, name: str, plain: bytes) -> bytes:
+    """Encrypt bytes of no commune (a region's report) under the platform key
+    ``name``: a fresh nonce and the AES-GCM body, bound to ``name``."""
     key = AESGCM(active_keyring().platform_key(session, name))
-    return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], name.encode()).decode()
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + key.encrypt(nonce, plain, name.encode())
+
+
+def open_platform_bytes(session: Session, name: str, raw: bytes) -> bytes:
+    key = AESGCM(active_keyring().platform_key(session, name))
+    return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], name.encode())

@@ -91,14 +91,16 @@ def download(stored: StoredFile, stem: str) -> Response:
     body is decrypted whole (it is at most BINHYEN_MAX_UPLOAD_BYTES), then
     sent in chunks.
     """
-    data = bytes(stored.content)
-    response = Response(
-        _chunks(data), mimetype=stored.content_type, direct_passthrough=True
+    return attachment(
+        bytes(stored.content), stored.content_type, download_name(stored, stem)
     )
+
+
+def attachment(data: bytes, content_type: str, name: str) -> Response:
+    """``data`` as a download named ``name`` that no cache keeps."""
+    response = Response(_chunks(data), mimetype=content_type, direct_passthrough=True)
     response.content_length = len(data)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{download_name(stored, stem)}"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     # Should a browser open it anyway, nothing in it may run or load.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -58,12 +58,23 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class Metric:
-    """A count for the dashboard. ``key`` is ``<plugin>.<figure>``."""
+    """A count for the dashboard. ``key`` is ``<plugin>.<figure>``.
+
+    ``hamlet_id``: the count for one hamlet rather than the whole commune
+    (the hot-spot check reads these). ``stock``: a level at the end of the
+    period (people in treatment) rather than a count of what happened in it
+    (tests done); periods then take the last month's value instead of the
+    sum of the months. ``concentration``: a count, such as tips about places
+    of use, where one hamlet holding most of it is itself a warning.
+    """
 
     key: str
     label_vi: str
     label_en: str
     value: int
+    hamlet_id: uuid.UUID | None = None
+    stock: bool = False
+    concentration: bool = False
 
 
 @dataclass(frozen=True)

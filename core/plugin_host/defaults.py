@@ -21,11 +21,15 @@ def binhyen_permissions() -> Iterable[Permission]:
 @hookimpl
 def binhyen_jobs() -> Iterable[JobDefinition]:
     from core.breakglass.service import notify
+    from core.statistics import service as statistics
     from core.transfers import service as transfers
     from core.worklist import daily
 
     return (
         JobDefinition("core.break_glass_notice", notify),
+        JobDefinition(statistics.REFRESH_JOB, statistics.refresh_job, max_attempts=3),
+        JobDefinition(statistics.COMMUNE_REPORT_JOB, statistics.build_commune_report),
+        JobDefinition(statistics.REGION_REPORT_JOB, statistics.build_region_report),
         JobDefinition(daily.JOB_NAME, daily.run),
         JobDefinition(transfers.OFFER, transfers.offer),
         JobDefinition(transfers.REPLY, transfers.reply),
@@ -35,6 +39,10 @@ def binhyen_jobs() -> Iterable[JobDefinition]:
 
 @hookimpl
 def binhyen_periodic_jobs() -> Iterable[PeriodicJob]:
+    from core.statistics import service as statistics
     from core.worklist import daily
 
-    return (PeriodicJob(daily.JOB_NAME, cron=daily.SCHEDULE),)
+    return (
+        PeriodicJob(daily.JOB_NAME, cron=daily.SCHEDULE),
+        PeriodicJob(statistics.REFRESH_JOB, cron=statistics.REFRESH_SCHEDULE),
+    )

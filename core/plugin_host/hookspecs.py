@@ -127,8 +127,15 @@ def binhyen_metrics(
     """Contribute figures to the commune dashboard and reports.
 
     Called with a session bound to the commune for the period
-    ``start <= day < end``. Return :class:`Metric` counts; never a list of
-    people. Regional views sum them and hide small counts.
+    ``start <= day < end``: when the commune's statistics or a report are
+    asked for, and by the nightly ``core.refresh_statistics`` job once for
+    each of the last months. Return :class:`Metric` counts; never a list of
+    people. A metric may be given per hamlet (``hamlet_id``), for the
+    hot-spot check; the commune's figure is then the one given without a
+    hamlet, or else the hamlets' sum. Mark a level at the end of the period
+    ``stock=True`` (periods take its last month), and a count where one
+    hamlet holding most of it is a warning ``concentration=True``. Regional
+    views sum the monthly figures and hide small counts.
     """
 
 

@@ -126,7 +126,15 @@ def binhyen_metrics(
     )
     return (
         Metric("bulletin.posted", "Thông báo đã đăng", "Notices posted", posted or 0),
-        Metric("bulletin.unread", "Lượt chưa đọc", "Unread deliveries", unread or 0),
+        # Unread deliveries are a level at the end of the period, not a count
+        # of what happened in it.
+        Metric(
+            "bulletin.unread",
+            "Lượt chưa đọc",
+            "Unread deliveries",
+            unread or 0,
+            stock=True,
+        ),
     )
 
 

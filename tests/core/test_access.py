@@ -89,13 +89,8 @@ def _in_commune(database: Database, slug: str, role: str, **grant: Any) -> str:
 
 def _region_admin(database: Database, code: str = "25") -> tuple[str, str]:
     """A new region admin of province ``code``: (username, region token)."""
-    with database.session() as db:
-        region = f.province(db, code)
-        account = f.user(db)
-        f.grant(db, account, "region_admin", region=region)
-        secret = f.token(db, account, region=region)
-        db.commit()
-        return account.username, secret
+    account, secret = f.region_admin(database, code)
+    return account.username, secret
 
 
 def _memberships_of(database: Database, username: str) -> list[str]:
