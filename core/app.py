@@ -168,6 +168,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.web import bp as web
     from core.web.admin import bp as admin_pages
     from core.web.casework import bp as casework_pages
+    from core.web.figures import bp as figures_pages
     from core.web.people import bp as people_pages
     from core.web.work import bp as work_pages
     from core.worklist.api import blp as worklist_api
@@ -195,7 +196,13 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(health)
     app.register_blueprint(web)
-    for pages in (people_pages, casework_pages, work_pages, admin_pages):
+    for pages in (
+        people_pages,
+        casework_pages,
+        work_pages,
+        admin_pages,
+        figures_pages,
+    ):
         app.register_blueprint(pages)
 
 

@@ -23,6 +23,7 @@ from core.identity import authn
 from core.identity import service as identity_service
 from core.plugin_host import service as plugin_service
 from core.plugin_host.host import PluginHost
+from core.statistics import service as statistics_service
 from tenants import onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import RegionKind
@@ -145,6 +146,10 @@ def seed(database: Database) -> list[str]:
             if host and plugins:
                 host.call_enabled(db, DEMO_HOOK, commune=commune)
                 lines.append(f"  (plugins on in {commune.name}: {', '.join(plugins)})")
+            db.commit()
+            # The region's figures are the nightly job's; the demo computes
+            # them at once so that the region admin has something to read.
+            statistics_service.refresh(db, commune)
             db.commit()
     logger.info("demo data seeded")
     return lines

@@ -79,11 +79,11 @@ def _language() -> str:
     return "en" if caller_prefers_english() else "vi"
 
 
-def _period(period: Period) -> dict[str, Any]:
+def period_view(period: Period) -> dict[str, Any]:
     return {"label": period.label, "start": period.start, "end": period.end}
 
 
-def _figures(view: View, k: int) -> list[dict[str, Any]]:
+def shown_figures(view: View, k: int) -> list[dict[str, Any]]:
     language = _language()
     return [
         {
@@ -98,7 +98,7 @@ def _figures(view: View, k: int) -> list[dict[str, Any]]:
     ]
 
 
-def _place(place: Any) -> dict[str, Any]:
+def place_view(place: Any) -> dict[str, Any]:
     return {
         "slug": getattr(place, "slug", None),
         "code": place.code,
@@ -106,26 +106,26 @@ def _place(place: Any) -> dict[str, Any]:
     }
 
 
-def _trend(
+def shown_trend(
     months: Period, seen_by: Audience, trend: list[tuple[Period, View]]
 ) -> dict[str, Any]:
     k = service.threshold()
     return {
-        "period": _period(months),
+        "period": period_view(months),
         "audience": seen_by.value,
         "threshold": k if seen_by is Audience.REGION else None,
         "months": [
             {
                 "month": span.label,
                 "computed_at": view.computed_at,
-                "figures": _figures(view, k),
+                "figures": shown_figures(view, k),
             }
             for span, view in trend
         ],
     }
 
 
-def _asked(args: dict[str, Any], months: bool = False) -> Period:
+def asked_period(args: dict[str, Any], months: bool = False) -> Period:
     """The period a query names (for a trend, the months it covers)."""
     choose = periods.trend_months if months else periods.chosen
     return choose(args.get("period"), args.get("start"), args.get("end"), local_today())
@@ -144,22 +144,22 @@ class CommuneStatistics(MethodView):
         db = request_session()
         commune: Commune = g.commune
         seen_by = audience(db, commune)
-        period = _asked(args)
+        period = asked_period(args)
         summary = service.commune_summary(db, commune, period, seen_by)
         db.commit()
         k = service.threshold()
         return {
-            "commune": _place(commune),
-            "period": _period(period),
+            "commune": place_view(commune),
+            "period": period_view(period),
             "audience": seen_by.value,
             "threshold": k if seen_by is Audience.REGION else None,
             "computed_at": summary.view.computed_at,
-            "figures": _figures(summary.view, k),
+            "figures": shown_figures(summary.view, k),
             "hamlets": [
                 {
                     "hamlet_id": hamlet.hamlet_id,
                     "name": hamlet.name,
-                    "figures": _figures(hamlet.view, k),
+                    "figures": shown_figures(hamlet.view, k),
                 }
                 for hamlet in summary.hamlets
             ],
@@ -176,10 +176,10 @@ class CommuneTrend(MethodView):
         db = request_session()
         commune: Commune = g.commune
         seen_by = audience(db, commune)
-        months = _asked(args, months=True)
+        months = asked_period(args, months=True)
         trend = service.commune_trend(db, commune, months, seen_by)
         db.commit()
-        return _trend(months, seen_by, trend)
+        return shown_trend(months, seen_by, trend)
 
 
 @blp.route("/c/<commune>/statistics/hot-spots")
@@ -209,7 +209,7 @@ class HotSpots(MethodView):
         flags = hotspots.find(db, host, commune, month, today)
         language = _language()
         return {
-            "month": _period(month),
+            "month": period_view(month),
             "rules": hotspots.RULES,
             "flags": [
                 {
@@ -251,7 +251,7 @@ def _export(export: Any, download: str | None) -> dict[str, Any]:
     }
 
 
-def _commune_export(export: CommuneExport) -> dict[str, Any]:
+def commune_export_view(export: CommuneExport) -> dict[str, Any]:
     return _export(
         export,
         url_for(
@@ -271,7 +271,9 @@ class CommuneExports(MethodView):
         """The commune's reports you may see, newest first."""
         db = request_session()
         query = service.commune_exports(db, audience(db, g.commune))
-        return [_commune_export(e) for e in page_of(db, query, pagination_parameters)]
+        return [
+            commune_export_view(e) for e in page_of(db, query, pagination_parameters)
+        ]
 
     @requires("statistics:read")
     @blp.arguments(ExportRequestSchema)
@@ -290,7 +292,7 @@ class CommuneExports(MethodView):
         )
         db.commit()
         db.refresh(export)
-        return _commune_export(export), 202
+        return commune_export_view(export), 202
 
 
 @blp.route("/c/<commune>/statistics/exports/<uuid:export_id>")
@@ -301,7 +303,7 @@ class CommuneExportById(MethodView):
         """One report: its status, progress and, once done, where to fetch it."""
         db = request_session()
         export = service.commune_export(db, export_id, audience(db, g.commune))
-        return _commune_export(export)
+        return commune_export_view(export)
 
 
 @blp.route("/c/<commune>/statistics/exports/<uuid:export_id>/file")
@@ -324,7 +326,7 @@ class CommuneExportFile(MethodView):
 # -- a region -------------------------------------------------------------------
 
 
-def _region(code: str) -> Region:
+def region_read(code: str) -> Region:
     region = onboarding.get_region(request_session(), code)
     require_in_region(signed_in(), region, "statistics:read")
     return region
@@ -338,22 +340,22 @@ class RegionStatistics(MethodView):
     def get(self, args: dict[str, Any], code: str) -> Any:
         """Each commune's protected figures for a period, and their sums."""
         db = request_session()
-        region = _region(code)
-        period = _asked(args)
+        region = region_read(code)
+        period = asked_period(args)
         summary = service.region_summary(db, region, period)
         db.commit()
         k = service.threshold()
         return {
-            "region": _place(region),
-            "period": _period(period),
+            "region": place_view(region),
+            "period": period_view(period),
             "threshold": k,
             "computed_at": summary.computed_at,
-            "total": _figures(summary.total, k),
+            "total": shown_figures(summary.total, k),
             "communes": [
                 {
-                    "commune": _place(commune),
+                    "commune": place_view(commune),
                     "computed_at": view.computed_at,
-                    "figures": _figures(view, k),
+                    "figures": shown_figures(view, k),
                 }
                 for commune, view in summary.communes
             ],
@@ -368,14 +370,14 @@ class RegionTrend(MethodView):
     def get(self, args: dict[str, Any], code: str) -> Any:
         """The region's summed protected figures month by month."""
         db = request_session()
-        region = _region(code)
-        months = _asked(args, months=True)
+        region = region_read(code)
+        months = asked_period(args, months=True)
         trend = service.region_trend(db, region, months)
         db.commit()
-        return _trend(months, Audience.REGION, trend)
+        return shown_trend(months, Audience.REGION, trend)
 
 
-def _region_export(export: RegionExport, code: str) -> dict[str, Any]:
+def region_export_view(export: RegionExport, code: str) -> dict[str, Any]:
     return _export(
         export,
         url_for("statistics.RegionExportFile", code=code, export_id=export.id),
@@ -390,10 +392,11 @@ class RegionExports(MethodView):
     def get(self, code: str, pagination_parameters: Any) -> Any:
         """The region's reports, newest first."""
         db = request_session()
-        region = _region(code)
+        region = region_read(code)
         query = service.region_exports(region)
         return [
-            _region_export(e, code) for e in page_of(db, query, pagination_parameters)
+            region_export_view(e, code)
+            for e in page_of(db, query, pagination_parameters)
         ]
 
     @requires("statistics:read")
@@ -402,7 +405,7 @@ class RegionExports(MethodView):
     def post(self, values: dict[str, Any], code: str) -> Any:
         """Ask for the region's report for a month, quarter or year."""
         db = request_session()
-        region = _region(code)
+        region = region_read(code)
         export = service.request_region_export(
             db,
             region,
@@ -412,7 +415,7 @@ class RegionExports(MethodView):
             signed_in(),
         )
         db.refresh(export)
-        return _region_export(export, code), 202
+        return region_export_view(export, code), 202
 
 
 @blp.route("/regions/<code>/statistics/exports/<uuid:export_id>")
@@ -422,8 +425,8 @@ class RegionExportById(MethodView):
     def get(self, code: str, export_id: uuid.UUID) -> Any:
         """One of the region's reports: status, progress, download."""
         db = request_session()
-        export = service.region_export(db, _region(code), export_id)
-        return _region_export(export, code)
+        export = service.region_export(db, region_read(code), export_id)
+        return region_export_view(export, code)
 
 
 @blp.route("/regions/<code>/statistics/exports/<uuid:export_id>/file")
@@ -433,7 +436,7 @@ class RegionExportFile(MethodView):
     def get(self, code: str, export_id: uuid.UUID) -> Any:
         """The region's report file; each download is audited."""
         db = request_session()
-        region = _region(code)
+        region = region_read(code)
         export = service.region_export(db, region, export_id)
         data = service.region_file(db, export)
         db.commit()

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from core.access.policy import (
     caller_holds,
     permissions_in_commune,
+    permissions_in_region,
     public,
     requires,
     signed_in,
@@ -59,6 +60,7 @@ CORE_NAV = (
     ("work_web.index", N_("Work list"), "work:read"),
     ("people_web.index", N_("People"), "persons:read"),
     ("people_web.transfers", N_("Transfers"), "transfers:read"),
+    ("figures_web.commune", N_("Figures"), "statistics:read"),
     ("admin_web.commune", N_("Administration"), "plugins:read"),
 )
 
@@ -101,6 +103,7 @@ def _template_globals() -> dict[str, Any]:
         "csrf_token": authn.csrf_token,
         "current_language": i18n.chosen_language,
         "holds": caller_holds,
+        "holds_in_region": holds_in_region,
         "principal": authn.current_principal(),
         "role_label": role_label,
         "sso_providers": sorted(
@@ -108,6 +111,13 @@ def _template_globals() -> dict[str, Any]:
             key=lambda p: p.name,
         ),
     }
+
+
+def holds_in_region(permission: str, region: Region) -> bool:
+    principal = authn.current_principal()
+    if principal is None:
+        return False
+    return permission in permissions_in_region(request_session(), principal, region)
 
 
 def role_label(name: str) -> str:

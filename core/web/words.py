@@ -76,6 +76,10 @@ STORED_WORDS = (
     # communes
     N_("suspended"),
     N_("archived"),
+    # report exports
+    N_("pending"),
+    N_("running"),
+    N_("failed"),
 )
 
 # What the forms' own checks say (marshmallow's messages) and their summary.

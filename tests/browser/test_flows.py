@@ -44,6 +44,7 @@ def test_the_main_pages_are_accessible_at_both_widths(
             ("/c/cao-phong/work/?scope=commune", "work-list"),
             ("/c/cao-phong/people/past-end", "past-end"),
             ("/c/cao-phong/admin", "administration"),
+            ("/c/cao-phong/figures", "figures"),
         ):
             page.goto(live_url + path)
             assert serious_violations(page) == [], path
@@ -109,6 +110,26 @@ def test_a_chief_changes_a_tier_with_a_reason(desktop: Any, live_url: str) -> No
     history = page.locator("#tier ~ ul.list").first.inner_text()
     assert "Tầng 2" in history and "cai tại nhà" in history
     shoot(page, "chief-changed-a-tier")
+
+
+def test_a_region_admin_reads_the_regions_figures_and_builds_a_report(
+    desktop: Any, live_url: str
+) -> None:
+    page = sign_in(desktop, live_url, "admin.phutho")
+    page.goto(live_url + "/regions/25/figures")
+    assert page.locator("h1").inner_text().endswith("Phú Thọ")
+    assert serious_violations(page) == [], "the region's figures"
+    shoot(page, "region-figures")
+    page.fill("#f-period", "2026-Q3")
+    page.select_option("#f-format", "pdf")
+    page.get_by_role("button", name="Lập báo cáo").click()
+    # The demo runs its jobs in the server's own process: the report is done
+    # by the time the page comes back, and offers its download.
+    download = page.locator("#reports a.button").first
+    assert download.get_attribute("href").endswith("/file")
+    with page.expect_download() as fetched:
+        download.click()
+    assert fetched.value.suggested_filename.endswith(".pdf")
 
 
 def test_the_pages_switch_to_english_and_back(phone: Any, live_url: str) -> None:

@@ -5,6 +5,7 @@ takes a region admin to a single person."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from core.toolkit import Metric, PluginInfo, hookimpl
 from core.worklist.models import ItemStatus
 from tenants.models import Commune
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 from tests.support.jobs import drain
 
 BASE = "/api/v1/c"
@@ -703,3 +705,73 @@ def test_binhyen_report_writes_a_communes_and_a_regions_report(
         ]
     )
     assert wrong.exit_code != 0 and "quarter" in wrong.output
+
+
+# -- the pages of figures -----------------------------------------------------
+
+
+def _page_text(answer: Any) -> str:
+    """A page's text with the tags taken out and the spaces folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", answer.get_data(as_text=True)).split())
+
+
+def test_the_communes_figures_page_shows_exact_counts_and_builds_a_report(
+    app: Flask, client: FlaskClient, cao_phong: Place
+) -> None:
+    staffed = cao_phong.staffed
+    assert sign_in(client, staffed.chief.username, f.PASSWORD).status_code == 302
+    url = f"/c/{cao_phong.commune.slug}/figures"
+    page = client.get(f"{url}?period=2026-02")
+    assert page.status_code == 200
+    text = _page_text(page)
+    # Three people under management in February: an exact count, not "< 5".
+    assert "Người đang trong diện quản lý 3" in text
+    csrf = csrf_from(page.get_data(as_text=True))
+
+    refused = client.post(
+        f"{url}/exports",
+        data={"csrf_token": csrf, "period": "2026-13", "format": "xlsx"},
+    )
+    assert refused.status_code == 422
+    assert 'id="e-period"' in refused.get_data(as_text=True)
+
+    asked = client.post(
+        f"{url}/exports",
+        data={"csrf_token": csrf, "period": "2026-02", "format": "xlsx"},
+    )
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("#reports")
+    drain(app)
+    listed = client.get(url).get_data(as_text=True)
+    links = re.findall(r'href="([^"]+/statistics/exports/[^"]+/file)"', listed)
+    assert len(links) == 1
+    download = client.get(links[0])
+    assert download.status_code == 200 and download.data.startswith(b"PK")
+
+
+def test_the_regions_figures_page_withholds_small_counts_and_is_not_the_communes(
+    app: Flask, client: FlaskClient, database: Database, cao_phong: Place
+) -> None:
+    _refresh(app, database, cao_phong.commune)
+    admin, _token = f.region_admin(database)
+
+    chief = cao_phong.staffed.chief
+    assert sign_in(client, chief.username, f.PASSWORD).status_code == 302
+    assert client.get("/regions/25/figures").status_code in (403, 404)
+
+    browser = app.test_client()
+    assert sign_in(browser, admin.username, f.PASSWORD).status_code == 302
+    page = browser.get("/regions/25/figures?period=2026-02")
+    assert page.status_code == 200
+    text = _page_text(page)
+    assert cao_phong.commune.name in text
+    # Cao Phong's three people are fewer than five: withheld, never shown.
+    assert "Người đang trong diện quản lý &lt; 5" in text
+    assert "Người đang trong diện quản lý 3" not in text
+    _no_person_in(page.get_data(as_text=True), cao_phong)
+    with database.session() as db:
+        reads = db.scalars(
+            select(PlatformAuditEvent).where(
+                PlatformAuditEvent.action == "statistics.region_read"
+            )
+        ).all()
+    assert reads
