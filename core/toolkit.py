@@ -80,7 +80,9 @@ from core.plugin_host.contributions import (
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
 from core.text import tidy
-from core.worklist.models import ItemStatus
+from core.web.forms import Refusal, attempt, check_version, read_form
+from core.web.words import N_
+from core.worklist.models import ItemStatus, WorkItem
 from core.worklist.service import (
     CHIEF_DESK,
     HEALTH_DESK,
@@ -96,6 +98,7 @@ __all__ = [
     "DOWNLOAD_RESPONSE",
     "HEALTH_DESK",
     "IF_MATCH_PARAMETER",
+    "N_",
     "PAGINATION",
     "PHOTOS",
     "Actor",
@@ -119,6 +122,7 @@ __all__ = [
     "PluginInfo",
     "Problem",
     "Recorded",
+    "Refusal",
     "Restricted",
     "StoredFile",
     "StoredFileSchema",
@@ -126,12 +130,15 @@ __all__ = [
     "TimelineEntry",
     "Timestamped",
     "UtcDateTime",
+    "WorkItem",
     "accepts_upload",
     "add_once",
+    "attempt",
     "blind_index",
     "bound_commune",
     "caller_holds",
     "check_if_match",
+    "check_version",
     "current_assignment",
     "delete_file",
     "display_name",
@@ -157,6 +164,7 @@ __all__ = [
     "public",
     "raise_item",
     "reachable",
+    "read_form",
     "refuse",
     "request_session",
     "requires",

@@ -28,10 +28,14 @@ from core.db import Database, make_engine
 from core.models import metadata
 from core.plugin_host.host import build_host
 from tenants.rls import seal_append_only_sqlite
+from tests.support import workers
 
-PG_URL = os.environ.get("BINHYEN_TEST_DATABASE_URL", "")
-PG_OWNER_URL = os.environ.get("BINHYEN_TEST_MIGRATION_DATABASE_URL", "") or PG_URL
-REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS_URL", "")
+PG_URL = workers.database_url(os.environ.get("BINHYEN_TEST_DATABASE_URL", ""))
+PG_OWNER_URL = (
+    workers.database_url(os.environ.get("BINHYEN_TEST_MIGRATION_DATABASE_URL", ""))
+    or PG_URL
+)
+REDIS_URL = workers.redis_url(os.environ.get("BINHYEN_TEST_REDIS_URL", ""))
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

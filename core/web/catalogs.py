@@ -142,6 +142,10 @@ def update(package: Path) -> list[str]:
         catalog = read(po_path, language)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        # The header's date is that of the first extraction, so that a run
+        # that finds nothing new leaves the files as they were.
+        if po_path.exists():
+            catalog.creation_date = read(po_path, language).creation_date
         po_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("wb") as handle:
             write_po(

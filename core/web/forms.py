@@ -38,7 +38,8 @@ class Refusal:
 
 def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
     """The submitted form as the schema loads it. Empty inputs count as left
-    out; a checkbox the schema expects counts as false when unticked."""
+    out; a checkbox the schema expects counts as false when unticked; inputs
+    named ``outer.inner`` fill a nested schema."""
     raw: dict[str, Any] = {
         key: value
         for key, value in request.form.items()
@@ -53,7 +54,21 @@ def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
         ):
             raw[name] = False
     raw = {k: v for k, v in raw.items() if not k.endswith("__present")}
-    return dict(schema.load(raw, partial=partial))
+    return dict(schema.load(_nested(raw), partial=partial))
+
+
+def _nested(raw: dict[str, Any]) -> dict[str, Any]:
+    """Inputs named ``outer.inner`` go in as ``{"outer": {"inner": ...}}``,
+    the shape of a nested schema; its errors come back under the same dotted
+    names, beside the same inputs."""
+    shaped: dict[str, Any] = {}
+    for key, value in raw.items():
+        outer, dot, inner = key.partition(".")
+        if dot:
+            shaped.setdefault(outer, {})[inner] = value
+        else:
+            shaped[key] = value
+    return shaped
 
 
 def attempt(work: Callable[[], T]) -> tuple[T | None, Refusal | None]:

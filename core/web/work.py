@@ -7,7 +7,16 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,6 +50,20 @@ ANCHORS = {
     "closure_proposal": "#cases",
     "move_report": "#moving",
 }
+
+
+def tap_target(item: WorkItem, person: Person | None) -> str | None:
+    """Where the tap on an item leads. A plugin that raised the item may
+    serve ``<plugin>_web.work_item`` (given the item's id) to send the tap
+    to its own page; core's items lead to the part of the person's page
+    where the work is recorded."""
+    endpoint = f"{item.origin}_web.work_item"
+    if item.origin != "core" and endpoint in current_app.view_functions:
+        return url_for(endpoint, commune=g.commune.slug, item_id=item.id)
+    if person is None:
+        return None
+    page = url_for("people_web.person", commune=g.commune.slug, person_id=person.id)
+    return page + ANCHORS.get(item.kind, "")
 
 
 def _roles() -> list[str]:
@@ -98,7 +121,7 @@ def index() -> Any:
         filters=request.args,
         hamlet_options=hamlets,
         show_tier="tier" in visibility.fields_for(_roles()),
-        anchors=ANCHORS,
+        tap=tap_target,
     )
 
 

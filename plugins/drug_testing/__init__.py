@@ -20,6 +20,7 @@ import plugins.drug_testing.models  # noqa: F401  (its tables join the metadata)
 from core.toolkit import (
     Event,
     JobDefinition,
+    MenuItem,
     Metric,
     PeriodicJob,
     Permission,
@@ -77,6 +78,25 @@ def binhyen_api_blueprints() -> Iterable[Any]:
     from plugins.drug_testing.api import blp
 
     return [blp]
+
+
+@hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.drug_testing.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem(
+            "Xét nghiệm đến hạn",
+            "Drug tests due",
+            "drug_testing_web.due",
+            "drug_testing:write",
+        ),
+    )
 
 
 @hookimpl

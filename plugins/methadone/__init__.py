@@ -21,6 +21,7 @@ import plugins.methadone.models  # noqa: F401  (its tables join the metadata)
 from core.toolkit import (
     Event,
     JobDefinition,
+    MenuItem,
     Metric,
     PeriodicJob,
     Permission,
@@ -78,6 +79,20 @@ def binhyen_api_blueprints() -> Iterable[Any]:
     from plugins.methadone.api import blp
 
     return [blp]
+
+
+@hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.methadone.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem("Methadone", "Methadone", "methadone_web.points", "methadone:read"),
+    )
 
 
 @hookimpl

@@ -112,6 +112,50 @@ def test_a_chief_changes_a_tier_with_a_reason(desktop: Any, live_url: str) -> No
     shoot(page, "chief-changed-a-tier")
 
 
+def test_a_health_worker_records_a_positive_test_that_reaches_the_officer(
+    phone: Any, desktop: Any, live_url: str
+) -> None:
+    page = sign_in(phone, live_url, "health.caophong")
+    page.get_by_role("link", name="Xét nghiệm đến hạn").first.click()
+    assert serious_violations(page) == [], "the tests due"
+    shoot(page, "tests-due")
+    row = page.locator("ul.list li").first
+    name = row.locator("strong").first.inner_text()
+    row.get_by_role("link", name="Ghi kết quả").click()
+    assert serious_violations(page) == [], "the result form"
+    page.get_by_label("Địa điểm").fill("Trạm Y tế xã Cao Phong")
+    page.get_by_label("Mã mẫu").fill("XN-TRINH-DUYET-01")
+    page.locator("[id='f-substances.methamphetamine']").select_option("positive")
+    page.get_by_label("Người lấy mẫu").fill("Y sĩ Bùi Thị Lan")
+    page.get_by_label("Người đọc kết quả").fill("Bác sĩ Hà Văn Minh")
+    shoot(page, "test-result")
+    page.get_by_role("button", name="Ghi kết quả").click()
+    assert "Đã ghi kết quả." in page.content()
+
+    # The review reaches the person's officer (the demo runs its jobs in the
+    # server's process), and the tap leads to the person's file.
+    officer = sign_in(desktop, live_url, "officer.caophong")
+    officer.goto(live_url + "/c/cao-phong/work/")
+    item = officer.locator("ul.list li").filter(has_text="Xét nghiệm dương tính")
+    item = item.filter(has_text=name).first
+    assert item.is_visible()
+    item.get_by_role("link", name="Làm ngay").click()
+    assert officer.url.endswith("#timeline")
+    assert "dương tính" in officer.locator("#timeline").locator("..").inner_text()
+    shoot(officer, "officer-sees-a-positive-test")
+
+
+def test_a_health_worker_opens_a_dispensing_points_day(
+    phone: Any, live_url: str
+) -> None:
+    page = sign_in(phone, live_url, "health.caophong")
+    page.goto(live_url + "/c/cao-phong/methadone/")
+    page.locator("ul.list a").first.click()
+    assert page.locator("select[name='rows[0].status']").is_visible()
+    assert serious_violations(page) == [], "a point's day"
+    shoot(page, "methadone-day")
+
+
 def test_a_region_admin_reads_the_regions_figures_and_builds_a_report(
     desktop: Any, live_url: str
 ) -> None:

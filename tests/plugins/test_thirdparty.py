@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import inspect, make_url, text
 
 from core.db import make_engine
+from tests.support import workers
 
 PACKAGE = Path(__file__).parent / "thirdparty_pkg"
 MODULE = "binhyen_example_tally"
@@ -36,9 +37,12 @@ with (PACKAGE / "pyproject.toml").open("rb") as _file:
     PROJECT = tomllib.load(_file)["project"]
 BINHYEN = Path(sys.executable).with_name("binhyen")
 
-PG_URL = os.environ.get("BINHYEN_TEST_PLUGIN_DATABASE_URL", "")
+PG_URL = workers.database_url(os.environ.get("BINHYEN_TEST_PLUGIN_DATABASE_URL", ""))
 PG_OWNER_URL = (
-    os.environ.get("BINHYEN_TEST_PLUGIN_MIGRATION_DATABASE_URL", "") or PG_URL
+    workers.database_url(
+        os.environ.get("BINHYEN_TEST_PLUGIN_MIGRATION_DATABASE_URL", "")
+    )
+    or PG_URL
 )
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -22,6 +22,7 @@ from core.plugin_host.models import CommunePlugin
 from plugins.methadone import rules
 from plugins.methadone.models import Attendance
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 from tests.support.jobs import run_due_jobs
 
 TODAY = local_today()
@@ -436,3 +437,78 @@ def test_a_methadone_case_asks_the_health_desk_to_enrol_the_person(
         },
     )
     assert _items(client, clinic, clinic.health) == []
+
+
+# -- the health team's pages --------------------------------------------------------
+
+
+def _desk(app: Flask, database: Database, clinic: Clinic) -> tuple[FlaskClient, str]:
+    """A browser signed in as a health worker, on the point's day page."""
+    worker, _token = f.member(database, clinic.staffed, "health_worker")
+    browser = app.test_client()
+    assert sign_in(browser, worker.username, f.PASSWORD).status_code == 302
+    return (
+        browser,
+        f"/c/{clinic.staffed.commune.slug}/methadone/points/{clinic.point_id}",
+    )
+
+
+def test_a_day_at_the_point_is_recorded_on_one_screen_or_not_at_all(
+    app: Flask, database: Database, clinic: Clinic
+) -> None:
+    browser, url = _desk(app, database, clinic)
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    page = browser.get(f"{url}?day={yesterday}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Xa Văn Toản" in html and 'name="rows[0].status"' in html
+    form = {
+        "csrf_token": csrf_from(html),
+        "day": yesterday,
+        "count": "1",
+        "rows[0].person_id": clinic.person_id,
+        "rows[0].status": "taken",
+        "rows[0].dose_mg": "lots",
+    }
+    refused = browser.post(url, data=form)
+    assert refused.status_code == 422
+    assert 'id="e-rows[0]"' in refused.get_data(as_text=True)
+    assert _days_recorded(database, clinic) == 0
+
+    done = browser.post(url, data={**form, "rows[0].dose_mg": "60"})
+    assert done.status_code == 302
+    with f.in_commune(database, clinic.staffed.commune) as db:
+        day = db.scalars(select(Attendance)).one()
+    assert (day.day.isoformat(), day.status.value, day.dose_mg) == (
+        yesterday,
+        "taken",
+        60,
+    )
+    shown = browser.get(f"{url}?day={yesterday}").get_data(as_text=True)
+    assert 'value="taken" selected' in shown
+
+
+def test_a_points_csv_is_imported_from_the_page_whole_or_refused_line_by_line(
+    app: Flask, database: Database, clinic: Clinic
+) -> None:
+    browser, url = _desk(app, database, clinic)
+    csrf = csrf_from(browser.get(url).get_data(as_text=True))
+    good = _month(missed_last=0, days=3)
+    wrong = _csv(*good, f"Xa Văn Toản,{CODE},31/02/2026,taken,60")
+    refused = browser.post(
+        f"{url}/imports",
+        data={"csrf_token": csrf, **wrong},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    # The wrong line is named in the box at the top, linked to the form.
+    assert "Line 5: " in refused.get_data(as_text=True)
+    assert _days_recorded(database, clinic) == 0
+
+    imported = browser.post(
+        f"{url}/imports",
+        data={"csrf_token": csrf, **_csv(*good)},
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 302
+    assert _days_recorded(database, clinic) == 3
