@@ -188,3 +188,27 @@ def test_a_hamlet_team_member_lists_only_the_people_of_their_hamlet(
     page = client.get(f"/c/{chief.commune.slug}/people/").get_data(as_text=True)
     assert "Người Xóm Tôi" in page and "Người Xóm Khác" not in page
     assert "Tầng" not in page  # a hamlet team never sees a tier
+
+
+def test_the_chiefs_home_counts_people_by_tier_each_linked_to_its_list(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        for name in ("Lò Văn Một", "Lò Văn Hai"):
+            f.tier_change(db, f.person(db, name), tier=1)
+        f.person(db, "Lò Văn Ba")
+        db.commit()
+    _browser(client, chief)
+    slug = chief.commune.slug
+    page = client.get(f"/c/{slug}/").get_data(as_text=True)
+    tier_one = re.search(
+        rf'<a href="/c/{slug}/people/\?tier=1">\s*<span class="bar-label">Tầng 1</span>'
+        r'.*?<span class="bar-count">(\d+)</span>',
+        page,
+        re.S,
+    )
+    assert tier_one and tier_one.group(1) == "2"
+    listed = client.get(f"/c/{slug}/people/?tier=1").get_data(as_text=True)
+    assert "Lò Văn Một" in listed and "Lò Văn Hai" in listed
+    assert "Lò Văn Ba" not in listed
