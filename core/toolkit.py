@@ -24,8 +24,16 @@ from core.api.conditional import (
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
 from core.api.visibility import Restricted, show_everything
+from core.audit.trail import record as audit
+from core.audit.trail import untraced
 from core.cases.service import open_cases
-from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
+from core.crypto.fields import (
+    EncryptedBytes,
+    EncryptedText,
+    blind_index,
+    open_apart,
+    seal_apart,
+)
 from core.db import (
     Actor,
     Base,
@@ -47,6 +55,7 @@ from core.errors import (
     Invalid,
     NotFound,
     Problem,
+    TooManyRequests,
     field_error,
     not_after_today,
     refuse,
@@ -63,7 +72,10 @@ from core.files.service import DOCUMENTS, PHOTOS
 from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
+from core.hamlets.models import Hamlet
+from core.identity.authn import csrf_exempt
 from core.identity.service import display_name
+from core.identity.throttle import limiter
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
 from core.people.models import Person, person_reference
@@ -80,6 +92,7 @@ from core.plugin_host.contributions import (
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
 from core.text import tidy
+from core.web.forms import Refusal, attempt, check_version, read_form
 from core.worklist.models import ItemStatus
 from core.worklist.service import (
     CHIEF_DESK,
@@ -107,6 +120,7 @@ __all__ = [
     "Event",
     "FileUploadSchema",
     "Forbidden",
+    "Hamlet",
     "Invalid",
     "ItemStatus",
     "JobDefinition",
@@ -119,19 +133,25 @@ __all__ = [
     "PluginInfo",
     "Problem",
     "Recorded",
+    "Refusal",
     "Restricted",
     "StoredFile",
     "StoredFileSchema",
     "TenantOwned",
     "TimelineEntry",
     "Timestamped",
+    "TooManyRequests",
     "UtcDateTime",
     "accepts_upload",
     "add_once",
+    "attempt",
+    "audit",
     "blind_index",
     "bound_commune",
     "caller_holds",
     "check_if_match",
+    "check_version",
+    "csrf_exempt",
     "current_assignment",
     "delete_file",
     "display_name",
@@ -143,11 +163,13 @@ __all__ = [
     "get_file",
     "hamlet_scope",
     "hookimpl",
+    "limiter",
     "local_today",
     "new_id",
     "not_after_today",
     "note_read",
     "officer_or_chief",
+    "open_apart",
     "open_cases",
     "page_of",
     "page_read",
@@ -157,10 +179,12 @@ __all__ = [
     "public",
     "raise_item",
     "reachable",
+    "read_form",
     "refuse",
     "request_session",
     "requires",
     "resolve",
+    "seal_apart",
     "show_everything",
     "signed_in",
     "staff_of",
@@ -169,5 +193,6 @@ __all__ = [
     "store_file",
     "text_enum",
     "tidy",
+    "untraced",
     "utcnow",
 ]
