@@ -64,7 +64,11 @@ class TipInSchema(_Strict):
     category = ma.fields.String(
         required=True, validate=validate.OneOf([c.value for c in Category])
     )
-    hamlet_id = ma.fields.UUID(load_default=None, allow_none=True)
+    hamlet = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "The hamlet's name, as the commune writes it."},
+    )
     place = ma.fields.String(load_default=None, validate=validate.Length(max=500))
     happened_on = ma.fields.Date(load_default=None)
     description = ma.fields.String(

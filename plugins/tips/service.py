@@ -169,6 +169,21 @@ def check_hamlet(db: Session, hamlet_id: uuid.UUID | None, field: str) -> None:
         raise refuse(field, "Unknown hamlet.", "Choose a hamlet of this commune.")
 
 
+def hamlet_names(db: Session) -> list[str]:
+    """The commune's hamlets, by name: what the public form offers. Names,
+    not ids, so the public routes show nothing of the commune's records."""
+    return sorted(db.scalars(select(Hamlet.name)))
+
+
+def hamlet_named(db: Session, name: str | None) -> uuid.UUID | None:
+    if not name:
+        return None
+    found = db.scalars(select(Hamlet.id).where(Hamlet.name == name)).first()
+    if found is None:
+        raise refuse("hamlet", "Unknown hamlet.", "Choose a hamlet of this commune.")
+    return found
+
+
 def submit(
     db: Session,
     values: Mapping[str, Any],
@@ -179,12 +194,14 @@ def submit(
     """Take a tip in: the tip, its sealed identity if the tipster gave one,
     and the job that tells the triage desk. Flushes; the caller commits
     before answering."""
-    cleaned = tidy(values, ("place", "description", "contact_name", "contact"))
+    cleaned = tidy(
+        values, ("hamlet", "place", "description", "contact_name", "contact")
+    )
     if not cleaned.get("description"):
         raise refuse(
             "description", "Empty.", "Say what happened: what, where and when."
         )
-    check_hamlet(db, cleaned.get("hamlet_id"), "hamlet_id")
+    hamlet_id = hamlet_named(db, cleaned.get("hamlet"))
     code = _random_groups(CODE_GROUPS)
     chosen = cleaned.get("passphrase") or None
     passphrase = chosen or _random_groups(PASSPHRASE_GROUPS).lower()
@@ -205,7 +222,7 @@ def submit(
     )
     tip = Tip(
         category=Category(cleaned["category"]),
-        hamlet_id=cleaned.get("hamlet_id"),
+        hamlet_id=hamlet_id,
         place=cleaned.get("place") or None,
         happened_on=cleaned.get("happened_on"),
         description=cleaned["description"],

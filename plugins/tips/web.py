@@ -68,7 +68,7 @@ def _form_page(refusal: Refusal | None = None, status: int = 200) -> Any:
         render_template(
             "tips/new.html",
             commune=g.commune,
-            hamlets=_hamlets(),
+            hamlets=[(name, name) for name in service.hamlet_names(request_session())],
             categories=[c.value for c in Category],
             token=guard.issue(g.commune.id, guard.FORM),
             refusal=refusal,

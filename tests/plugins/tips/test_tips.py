@@ -157,9 +157,9 @@ def test_a_tip_must_say_what_happened_and_name_a_known_hamlet(
 ) -> None:
     empty = _send(client, tips, description="   ")
     assert empty.status_code == 422
-    stranger = _send(client, tips, hamlet_id=str(uuid.uuid4()))
+    stranger = _send(client, tips, hamlet="Xóm Không Có")
     assert stranger.status_code == 422
-    assert stranger.get_json()["errors"][0]["field"] == "hamlet_id"
+    assert stranger.get_json()["errors"][0]["field"] == "hamlet"
     assert _tip_rows(tips) == []
 
 
@@ -577,8 +577,8 @@ def test_statistics_count_tips_by_category_and_hamlet_and_verification(
     with f.in_commune(database, tips.commune) as db:
         hamlet_id = f.hamlet(db, "Xóm Bưng").id
         db.commit()
-    _sent(client, tips, category="place", hamlet_id=str(hamlet_id))
-    _sent(client, tips, category="place", hamlet_id=str(hamlet_id))
+    _sent(client, tips, category="place", hamlet="Xóm Bưng")
+    _sent(client, tips, category="place", hamlet="Xóm Bưng")
     _sent(client, tips, category="needs_help")
     first = next(t for t in _tip_rows(tips) if t.category.value == "needs_help")
     _move(client, tips, str(first.id), status="verifying", valuable=True)
@@ -604,3 +604,160 @@ def test_statistics_count_tips_by_category_and_hamlet_and_verification(
     assert overall["tips.responded"] == 1
     (places,) = [m for m in metrics if m.hamlet_id == hamlet_id]
     assert places.key == "tips.place" and places.value == 2 and places.concentration
+
+
+# -- the pages -----------------------------------------------------------------------
+
+
+def _field(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found, f"the page has no {name} field"
+    return found.group(1)
+
+
+def _form(client: FlaskClient, tips: Tips) -> dict[str, str]:
+    page = client.get(f"/c/{tips.commune.slug}/tips/new")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    return {
+        "csrf_token": _field(html, "csrf_token"),
+        "challenge": _field(html, "challenge"),
+        "category": "needs_help",
+        "description": DESCRIPTION,
+    }
+
+
+def test_the_public_form_takes_a_tip_with_a_photo_without_javascript(
+    client: FlaskClient, database: Database, tips: Tips
+) -> None:
+    from io import BytesIO
+
+    from core.files.models import StoredFile
+    from plugins.tips.models import TipPhoto
+    from tests.core.test_files import JPEG_WITH_EXIF
+
+    with f.in_commune(database, tips.commune) as db:
+        f.hamlet(db, "Xóm Bưng")
+        db.commit()
+    form = _form(client, tips)
+    assert "Xóm Bưng" in client.get(f"/c/{tips.commune.slug}/tips/new").text
+    sent = client.post(
+        f"/c/{tips.commune.slug}/tips/new",
+        data={
+            **form,
+            "hamlet": "Xóm Bưng",
+            "photos": (BytesIO(JPEG_WITH_EXIF), "anh.jpg", "image/jpeg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200, sent.text
+    (tip,) = _tip_rows(tips)
+    assert tip.category.value == "needs_help" and tip.hamlet_id is not None
+    assert re.search(r"([0-9A-Z]{4}-){4}[0-9A-Z]{4}", sent.text), "no receipt code"
+    with f.in_commune(database, tips.commune) as db:
+        (photo,) = db.scalars(select(TipPhoto)).all()
+        stored = db.scalars(
+            select(StoredFile).where(StoredFile.id == photo.file_id)
+        ).one()
+        assert b"GPS" not in stored.content
+
+
+def test_a_form_sent_back_too_soon_or_with_its_trap_filled_is_refused(
+    client: FlaskClient, database: Database
+) -> None:
+    patient = _tips_in(database, form_min_seconds=600)
+    hasty = client.post(
+        f"/c/{patient.commune.slug}/tips/new",
+        data=_form(client, patient),
+        headers=EN,
+    )
+    assert hasty.status_code == 422
+    assert "sent back too quickly" in hasty.text, re.findall(
+        r"(?s)<div class=\"alert.*?</div>", hasty.text
+    )
+    other = _tips_in(database, "05098")
+    trapped = client.post(
+        f"/c/{other.commune.slug}/tips/new",
+        data={**_form(client, other), "website": "http://spam.example"},
+        headers=EN,
+    )
+    assert trapped.status_code == 422
+    assert _tip_rows(patient) == [] and _tip_rows(other) == []
+
+
+def test_the_receipt_page_shows_the_question_and_takes_the_answer(
+    client: FlaskClient, tips: Tips
+) -> None:
+    receipt = _sent(client, tips)
+    tip_id = _tip_id(tips)
+    client.post(
+        f"{tips.api}/tips/{tip_id}/questions",
+        json={"body": "Ở xóm nào?"},
+        headers=tips.chief,
+    )
+    page = client.get(f"/c/{tips.commune.slug}/tips/receipt")
+    csrf = _field(page.text, "csrf_token")
+    opened = client.post(
+        f"/c/{tips.commune.slug}/tips/receipt",
+        data={
+            "csrf_token": csrf,
+            "receipt_code": receipt["receipt_code"],
+            "passphrase": receipt["passphrase"],
+        },
+    )
+    assert opened.status_code == 200 and "Ở xóm nào?" in opened.text
+    answered = client.post(
+        f"/c/{tips.commune.slug}/tips/receipt/answer",
+        data={
+            "csrf_token": csrf,
+            "receipt_code": receipt["receipt_code"],
+            "passphrase": receipt["passphrase"],
+            "body": "Xóm Bưng.",
+        },
+    )
+    assert answered.status_code == 200 and "Xóm Bưng." in answered.text
+    wrong = client.post(
+        f"/c/{tips.commune.slug}/tips/receipt",
+        data={"csrf_token": csrf, "receipt_code": "X", "passphrase": "y"},
+    )
+    assert wrong.status_code == 404 and "Ở xóm nào?" not in wrong.text
+
+
+def test_the_triage_desk_lists_tips_and_moves_one_along(
+    client: FlaskClient, tips: Tips
+) -> None:
+    from tests.conftest import sign_in
+
+    _sent(client, tips, category="dealing")
+    tip_id = _tip_id(tips)
+    assert sign_in(client, tips.staffed.chief.username, f.PASSWORD).status_code == 302
+    desk = client.get(f"/c/{tips.commune.slug}/tips/")
+    assert desk.status_code == 200 and tip_id in desk.text
+    page = client.get(f"/c/{tips.commune.slug}/tips/{tip_id}")
+    assert page.status_code == 200 and DESCRIPTION in page.text
+    csrf = _field(page.text, "csrf_token")
+    moved = client.post(
+        f"/c/{tips.commune.slug}/tips/{tip_id}/triage",
+        data={"csrf_token": csrf, "version": "1", "status": "verifying"},
+    )
+    assert moved.status_code == 302
+    asked = client.post(
+        f"/c/{tips.commune.slug}/tips/{tip_id}/ask",
+        data={"csrf_token": csrf, "body": "Bạn có ảnh không?"},
+    )
+    assert asked.status_code == 302
+    (tip,) = _tip_rows(tips)
+    assert tip.status is Status.VERIFYING and tip.first_response_at is not None
+    stale = client.post(
+        f"/c/{tips.commune.slug}/tips/{tip_id}/triage",
+        data={"csrf_token": csrf, "version": "1", "status": "actionable"},
+    )
+    assert stale.status_code == 412
+
+
+def test_the_desk_pages_need_the_permission(client: FlaskClient, tips: Tips) -> None:
+    from tests.conftest import sign_in
+
+    viewer, _secret = f.member(tips.database, tips.staffed, "viewer")
+    assert sign_in(client, viewer.username, f.PASSWORD).status_code == 302
+    assert client.get(f"/c/{tips.commune.slug}/tips/").status_code == 403
