@@ -133,26 +133,26 @@ def _client() -> str:
     return request.remote_addr or "-"
 
 
-def _too_many(detail: str, retry_after: int) -> TooManyRequests:
-    return TooManyRequests(detail, headers={"Retry-After": str(retry_after)})
+def _retry(after: int) -> dict[str, str]:
+    return {"Retry-After": str(after)}
 
 
 def check_submission_rate(commune_id: uuid.UUID, settings: dict[str, Any]) -> None:
     """Refuse a tip once the commune or this client sent their hour's share."""
     per_client = limiter(settings["client_per_hour"], HOUR)
     if per_client.is_blocked("tips-client", f"{commune_id}:{_client()}"):
-        raise _too_many(
+        raise TooManyRequests(
             "You have sent many tips in a short time. Wait an hour, or call the "
             "commune police if it is urgent.",
-            per_client.retry_after(),
+            headers=_retry(per_client.retry_after()),
         )
     per_commune = limiter(settings["commune_per_hour"], HOUR)
     if per_commune.is_blocked("tips-commune", str(commune_id)):
         logger.warning("tips refused: the commune's hourly limit is reached")
-        raise _too_many(
+        raise TooManyRequests(
             "The commune is receiving very many tips right now. Try again in a "
             "while, or call the commune police if it is urgent.",
-            per_commune.retry_after(),
+            headers=_retry(per_commune.retry_after()),
         )
 
 
@@ -178,10 +178,10 @@ def check_guessing(commune_id: uuid.UUID, settings: dict[str, Any]) -> None:
     per_client, per_commune = _guess_limits(settings)
     client_blocked = per_client.is_blocked("tips-guess", f"{commune_id}:{_client()}")
     if client_blocked or per_commune.is_blocked("tips-guess-all", str(commune_id)):
-        raise _too_many(
+        raise TooManyRequests(
             "Too many wrong receipt codes or passphrases. Wait a quarter of an "
             "hour and check the code on your receipt.",
-            per_client.retry_after(),
+            headers=_retry(per_client.retry_after()),
         )
 
 
