@@ -75,6 +75,7 @@ from core.files.service import store as store_file
 from core.hamlets.models import Hamlet
 from core.identity.authn import csrf_exempt
 from core.identity.service import display_name
+from core.identity.sso import forget_resident_identity, resident_identity
 from core.identity.throttle import limiter
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
@@ -159,6 +160,7 @@ __all__ = [
     "enqueue_job",
     "etag_headers",
     "field_error",
+    "forget_resident_identity",
     "from_upload",
     "get_file",
     "hamlet_scope",
@@ -183,6 +185,7 @@ __all__ = [
     "refuse",
     "request_session",
     "requires",
+    "resident_identity",
     "resolve",
     "seal_apart",
     "show_everything",

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from marshmallow import EXCLUDE
 from sqlalchemy import select
 
 from core.toolkit import (
@@ -23,11 +24,13 @@ from core.toolkit import (
     attempt,
     caller_holds,
     check_version,
+    forget_resident_identity,
     public,
     read_form,
     refuse,
     request_session,
     requires,
+    resident_identity,
     signed_in,
     staff_of,
     untraced,
@@ -73,6 +76,7 @@ def _form_page(refusal: Refusal | None = None, status: int = 200) -> Any:
             token=guard.issue(g.commune.id, guard.FORM),
             refusal=refusal,
             sent=request.form if refusal else {},
+            signed=resident_identity() is not None,
         ),
         status,
     )
@@ -112,7 +116,13 @@ def send() -> Any:
             for upload in request.files.getlist("photos")
             if upload.filename
         ]
-        answer, _replayed = take_tip(values, form_waited, photos=photos)
+        # Signed with the national identity the browser proved, unless the
+        # tipster chose to stay anonymous after all.
+        proven = None if request.form.get("anonymous") else resident_identity()
+        answer, _replayed = take_tip(
+            values, form_waited, national_identity=proven, photos=photos
+        )
+        forget_resident_identity()
         return answer
 
     answer, refusal = attempt(work)
@@ -123,7 +133,9 @@ def send() -> Any:
 
 def _read_page_form() -> dict[str, Any]:
     # The page has no proof of work: its form token stands in for it.
-    schema = TipInSchema(exclude=("solution",))
+    # Unknown fields are left out rather than refused: the page's own
+    # machinery (the trap, the choice to stay anonymous) is read apart.
+    schema = TipInSchema(exclude=("solution",), unknown=EXCLUDE)
     values = read_form(schema)
     values["solution"] = ""
     return values

@@ -759,3 +759,62 @@ def test_the_desk_pages_need_the_permission(client: FlaskClient, tips: Tips) -> 
     viewer, _secret = f.member(tips.database, tips.staffed, "viewer")
     assert sign_in(client, viewer.username, f.PASSWORD).status_code == 302
     assert client.get(f"/c/{tips.commune.slug}/tips/").status_code == 403
+
+
+# -- signed with the national identity ---------------------------------------------
+
+
+def test_a_resident_signs_a_tip_with_the_national_identity_sealed_apart(
+    app: Flask, database: Database, backend: str, tmp_path: Path
+) -> None:
+    from tests.core.test_sso import CITIZEN_ID, _app_with_providers, _consent
+    from tests.support.oidc_provider import OpenIdProvider
+
+    tips = _tips_in(database)
+    new = f"/c/{tips.commune.slug}/tips/new"
+    with OpenIdProvider(client_id="binhyen-vneid") as provider:
+        provider.behaviour.claims = {"sub": "vneid-9", "citizen_id": CITIZEN_ID}
+        sso_app = _app_with_providers(app, {"vneid": (provider, "vneid")})
+        try:
+            browser = sso_app.test_client()
+            assert "/login/sso/vneid/resident" in browser.get(new).text
+            unsafe = browser.get("/login/sso/vneid/resident?next=https://evil.example")
+            assert unsafe.status_code == 400
+            started = browser.get(f"/login/sso/vneid/resident?next={new}")
+            assert started.status_code == 302
+            back = browser.get(_consent(started.headers["Location"]))
+            assert back.status_code == 302 and back.headers["Location"].endswith(new)
+
+            page = browser.get(new, headers=EN)
+            assert "You proved your identity" in page.text
+            sent = browser.post(
+                new,
+                data={
+                    "csrf_token": _field(page.text, "csrf_token"),
+                    "challenge": _field(page.text, "challenge"),
+                    "category": "dealing",
+                    "description": DESCRIPTION,
+                },
+            )
+            assert sent.status_code == 200, sent.text
+            (tip,) = _tip_rows(tips)
+            assert tip.identified.value == "national_id"
+            # The proof is used once: the next tip from this browser is not signed.
+            assert "You proved your identity" not in browser.get(new, headers=EN).text
+
+            opened = browser.post(
+                f"{tips.api}/tips/{tip.id}/unseal",
+                json={"reason": "Cần mời làm nhân chứng trong vụ án số 7"},
+                headers=tips.chief,
+            )
+            assert opened.status_code == 200, opened.get_json()
+            proven = opened.get_json()["national_identity"]
+            assert proven == {"provider": "vneid", "citizen_id": CITIZEN_ID}
+            with f.in_commune(database, tips.commune) as db:
+                assert db.scalars(select(AuditEvent)).all()
+                assert not any(
+                    CITIZEN_ID in str(e.details) for e in db.scalars(select(AuditEvent))
+                )
+        finally:
+            sso_app.extensions["binhyen.db"].dispose()
+    assert CITIZEN_ID.encode() not in dump(app, backend, tmp_path)
