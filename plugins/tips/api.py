@@ -16,6 +16,7 @@ from typing import Any
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from core.toolkit import (
     IF_MATCH_PARAMETER,
@@ -231,7 +232,6 @@ class ReceiptAnswers(MethodView):
 def _detail(tip: Tip) -> dict[str, Any]:
     db = request_session()
     shown = {name: getattr(tip, name) for name in TipSchema().fields}
-    shown["identified"] = tip.identified
     return {
         **shown,
         "messages": service.messages_of(db, tip.id),
@@ -263,8 +263,6 @@ class Tips(MethodView):
     @blp.paginate(**PAGINATION)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Tips, newest first; filter by status."""
-        from sqlalchemy import select
-
         query = select(Tip).order_by(Tip.created_at.desc(), Tip.id)
         if args.get("status"):
             query = query.where(Tip.status == args["status"])

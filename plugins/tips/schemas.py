@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from plugins.tips.models import Category, Outcome, Sender, Status
+from plugins.tips.models import Category, Identified, Outcome, Sender, Status
 
 TEXT_MAX = 5000
 PASSPHRASE_MIN = 8
@@ -148,7 +148,7 @@ class TipSchema(ma.Schema):
     place = ma.fields.String(allow_none=True)
     happened_on = ma.fields.Date(allow_none=True)
     description = ma.fields.String()
-    identified = ma.fields.String(attribute="identified.value")
+    identified = ma.fields.Enum(Identified, by_value=True)
     status = ma.fields.Enum(Status, by_value=True)
     outcome = ma.fields.Enum(Outcome, by_value=True, allow_none=True)
     outcome_note = ma.fields.String(allow_none=True)

@@ -35,6 +35,7 @@ from core.toolkit import (
     Metric,
     NotFound,
     Person,
+    add_once,
     audit,
     blind_index,
     enqueue_job,
@@ -299,11 +300,7 @@ def remember(db: Session, key: str, printed: str, answer: Mapping[str, Any]) -> 
         )
     )
     row = Submission(key_index=index, fingerprint=printed, answer=json.dumps(answer))
-    try:
-        with db.begin_nested():
-            db.add(row)
-            db.flush()
-    except Exception:  # the unique key refused it: a concurrent retry won
+    if not add_once(db, row):
         logger.info("a retried tip was taken by a concurrent request")
         return False
     return True
