@@ -44,6 +44,7 @@ from plugins.tips.schemas import (
     ReceiptInSchema,
     TipInSchema,
     TriageSchema,
+    UnsealInSchema,
 )
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,11 @@ def desk() -> Any:
     )
 
 
-def _tip_page(tip_id: uuid.UUID, refusal: Refusal | None = None) -> Any:
+def _tip_page(
+    tip_id: uuid.UUID,
+    refusal: Refusal | None = None,
+    identity: dict[str, Any] | None = None,
+) -> Any:
     tip = read_tip(tip_id)
     db = request_session()
     staff = sorted(str(user_id) for user_id in staff_of(db, g.commune))
@@ -242,6 +247,7 @@ def _tip_page(tip_id: uuid.UUID, refusal: Refusal | None = None) -> Any:
             hamlets=_hamlets(),
             can_triage=caller_holds("tips:triage"),
             can_unseal=caller_holds("tips:unseal"),
+            identity=identity,
             refusal=refusal,
         ),
         refusal.status if refusal else 200,
@@ -284,3 +290,19 @@ def ask(tip_id: uuid.UUID) -> Any:
     if refusal is not None:
         return _tip_page(tip_id, refusal)
     return redirect(url_for("tips_web.tip_page", commune=g.commune.slug, tip_id=tip_id))
+
+
+@bp.post("/<uuid:tip_id>/unseal")
+@requires("tips:unseal")
+def unseal(tip_id: uuid.UUID) -> Any:
+    def work() -> dict[str, Any]:
+        db = request_session()
+        values = read_form(UnsealInSchema())
+        opened = service.unseal(
+            db, service.get(db, tip_id), values["reason"], signed_in()
+        )
+        db.commit()
+        return opened
+
+    identity, refusal = attempt(work)
+    return _tip_page(tip_id, refusal, identity)

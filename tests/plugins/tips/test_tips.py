@@ -821,3 +821,23 @@ def test_a_resident_signs_a_tip_with_the_national_identity_sealed_apart(
         finally:
             sso_app.extensions["binhyen.db"].dispose()
     assert CITIZEN_ID.encode() not in dump(app, backend, tmp_path)
+
+
+def test_the_chief_unseals_a_tipster_on_the_tips_page_with_a_reason(
+    client: FlaskClient, tips: Tips
+) -> None:
+    from tests.conftest import sign_in
+
+    _sent(client, tips, contact="0912 345 678")
+    tip_id = _tip_id(tips)
+    assert sign_in(client, tips.staffed.chief.username, f.PASSWORD).status_code == 302
+    page = client.get(f"/c/{tips.commune.slug}/tips/{tip_id}")
+    assert "0912 345 678" not in page.text
+    unseal = f"/c/{tips.commune.slug}/tips/{tip_id}/unseal"
+    csrf = _field(page.text, "csrf_token")
+    bare = client.post(unseal, data={"csrf_token": csrf})
+    assert bare.status_code == 422 and "0912 345 678" not in bare.text
+    opened = client.post(
+        unseal, data={"csrf_token": csrf, "reason": "Cần mời làm nhân chứng"}
+    )
+    assert opened.status_code == 200 and "0912 345 678" in opened.text
