@@ -841,3 +841,28 @@ def test_the_chief_unseals_a_tipster_on_the_tips_page_with_a_reason(
         unseal, data={"csrf_token": csrf, "reason": "Cần mời làm nhân chứng"}
     )
     assert opened.status_code == 200 and "0912 345 678" in opened.text
+
+
+def test_kept_answers_to_retries_are_forgotten_after_a_day(
+    client: FlaskClient, database: Database, tips: Tips
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from core.db import utcnow
+    from plugins.tips import service
+    from plugins.tips.models import Submission
+
+    for key in ("first", "second"):
+        assert _send(client, tips, headers={"Idempotency-Key": key}).status_code == 201
+    with f.in_commune(database, tips.commune) as db:
+        stale, fresh = db.scalars(select(Submission.key_index)).all()
+        db.execute(
+            update(Submission)
+            .where(Submission.key_index == stale)
+            .values(created_at=utcnow() - timedelta(days=2))
+        )
+        service.purge_submissions(db, tips.commune)
+        db.commit()
+        assert db.scalars(select(Submission.key_index)).all() == [fresh]
