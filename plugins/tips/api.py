@@ -9,6 +9,7 @@ rest is the triage desk, for staff.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -21,13 +22,16 @@ from sqlalchemy import select
 from core.toolkit import (
     IF_MATCH_PARAMETER,
     PAGINATION,
+    FileUploadSchema,
     Invalid,
     NotFound,
+    accepts_upload,
     audit,
     check_if_match,
     csrf_exempt,
     etag_headers,
     field_error,
+    from_upload,
     page_of,
     public,
     reachable,
@@ -57,6 +61,8 @@ from plugins.tips.schemas import (
     UnsealInSchema,
     UnsealSchema,
 )
+
+logger = logging.getLogger(__name__)
 
 READ = "tips:read"
 TRIAGE = "tips:triage"
@@ -224,6 +230,27 @@ class ReceiptAnswers(MethodView):
         message = service.answer(db, tip, values["body"])
         db.commit()
         return message, 201
+
+
+@blp.route("/public/receipt/photos")
+class ReceiptPhotos(MethodView):
+    decorators = [csrf_exempt]
+
+    @public("a tipster adds photos to their tip, anonymously")
+    @untraced
+    @accepts_upload
+    @blp.arguments(ReceiptInSchema, location="form")
+    @blp.arguments(FileUploadSchema, location="files")
+    @blp.response(201)
+    def post(self, values: dict[str, Any], upload: dict[str, Any]) -> None:
+        """Add a photo (JPEG or PNG, at most three a tip) as multipart/form-data:
+        ``receipt_code``, ``passphrase`` and the part ``file``. Where and when
+        it was taken, and on which phone, are removed; it is stored encrypted."""
+        tip = find_thread(values["receipt_code"], values["passphrase"])
+        data, declared, _name = from_upload(upload)
+        db = request_session()
+        service.add_photo(db, tip, data, declared)
+        db.commit()
 
 
 # -- the triage desk -------------------------------------------------------

@@ -236,27 +236,32 @@ def submit(
     if identity:
         sealed = seal_apart(db, IDENTITY_PURPOSE, json.dumps(identity))
         db.add(SealedIdentity(tip_id=tip.id, sealed=sealed))
-    if len(photos) > MAX_PHOTOS:
-        raise refuse(
-            "photos", "Too many.", f"Send at most {MAX_PHOTOS} photos with a tip."
-        )
     for data, declared in photos:
-        # Type and size checked, EXIF and the like (where and when it was
-        # taken, on which phone) removed, stored encrypted.
-        stored = store_file(
-            db,
-            data,
-            declared_type=declared,
-            filename=None,
-            by=Tipster(),
-            allowed=PHOTOS,
-            strip_metadata=True,
-        )
-        db.add(TipPhoto(tip_id=tip.id, file_id=stored.id))
+        add_photo(db, tip, data, declared)
     enqueue_job(db, NOTIFY_JOB, tip_id=tip.id, event=RECEIVED)
     db.flush()
     logger.info("tip %s received (%s)", tip.id, tip.category.value)
     return Receipt(tip, code, None if chosen else passphrase)
+
+
+def add_photo(db: Session, tip: Tip, data: bytes, declared: str | None) -> TipPhoto:
+    """Attach a photo to a tip: type and size checked, EXIF and the like
+    (where and when it was taken, on which phone) removed, stored encrypted."""
+    if len(photos_of(db, tip.id)) >= MAX_PHOTOS:
+        raise refuse("photos", "Too many.", f"A tip takes at most {MAX_PHOTOS} photos.")
+    stored = store_file(
+        db,
+        data,
+        declared_type=declared,
+        filename=None,
+        by=Tipster(),
+        allowed=PHOTOS,
+        strip_metadata=True,
+    )
+    photo = TipPhoto(tip_id=tip.id, file_id=stored.id)
+    db.add(photo)
+    db.flush()
+    return photo
 
 
 # -- retried submissions ----------------------------------------------------------

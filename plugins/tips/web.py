@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.toolkit import (
     Hamlet,
     Refusal,
+    accepts_upload,
     attempt,
     caller_holds,
     check_version,
@@ -92,6 +93,7 @@ def new() -> Any:
 
 @bp.post("/new")
 @public("residents send tips without an account")
+@accepts_upload
 @untraced
 def send() -> Any:
     def work() -> dict[str, Any]:

@@ -866,3 +866,38 @@ def test_kept_answers_to_retries_are_forgotten_after_a_day(
         service.purge_submissions(db, tips.commune)
         db.commit()
         assert db.scalars(select(Submission.key_index)).all() == [fresh]
+
+
+def test_a_tipster_adds_photos_through_the_api_stripped_and_at_most_three(
+    client: FlaskClient, database: Database, tips: Tips
+) -> None:
+    from io import BytesIO
+
+    from core.files.models import StoredFile
+    from tests.core.test_files import JPEG_WITH_EXIF
+
+    receipt = _sent(client, tips)
+
+    def add(data: bytes, name: str = "anh.jpg", kind: str = "image/jpeg") -> Any:
+        return client.post(
+            f"{tips.api}/public/receipt/photos",
+            data={
+                "receipt_code": receipt["receipt_code"],
+                "passphrase": receipt["passphrase"],
+                "file": (BytesIO(data), name, kind),
+            },
+            content_type="multipart/form-data",
+            headers=EN,
+        )
+
+    pdf = add(f.PDF_BYTES, "giay.pdf", "application/pdf")
+    assert pdf.status_code == 422
+    for _ in range(3):
+        assert add(JPEG_WITH_EXIF).status_code == 201
+    fourth = add(JPEG_WITH_EXIF)
+    assert fourth.status_code == 422
+    assert fourth.get_json()["errors"][0]["field"] == "photos"
+    with f.in_commune(database, tips.commune) as db:
+        stored = db.scalars(select(StoredFile)).all()
+        assert len(stored) == 3
+        assert all(b"GPS" not in s.content for s in stored)
