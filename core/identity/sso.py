@@ -152,6 +152,13 @@ def _refuse(provider: str, reason: str, status: int) -> Any:
 @bp.get("/login/sso/<provider>")
 @public("starts single sign-on with a configured provider")
 def start(provider: str) -> Any:
+    # Staff signing in: a resident's round trip left unfinished in this
+    # browser must not turn this one into a resident's.
+    session.pop(RESIDENT_BACK, None)
+    return _authorize(provider)
+
+
+def _authorize(provider: str) -> Any:
     if provider not in providers():
         abort(404)
     client = current_app.extensions["binhyen.oauth"].create_client(provider)
@@ -177,7 +184,7 @@ def start_resident(provider: str) -> Any:
         abort(400)
     request.environ[UNTRACED_KEY] = True
     session[RESIDENT_BACK] = back
-    return start(provider)
+    return _authorize(provider)
 
 
 def _resident_proven(provider: str, claim: str, value: str, claims: Any) -> Any:
