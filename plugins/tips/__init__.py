@@ -100,5 +100,12 @@ def binhyen_menu_items() -> Iterable[MenuItem]:
 
 
 @hookimpl
+def binhyen_demo_seed(session: Session) -> None:
+    from plugins.tips import demo
+
+    demo.seed(session)
+
+
+@hookimpl
 def binhyen_migrations() -> Path:
     return Path(__file__).parent / "migrations" / "versions"

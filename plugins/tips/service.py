@@ -631,6 +631,22 @@ def metrics(db: Session, start: date, end: date) -> list[Metric]:
     found: list[Metric] = []
     total = db.scalar(select(func.count(Tip.id)).where(*period)) or 0
     found.append(Metric("tips.received", "Tin báo nhận được", "Tips received", total))
+    # The desk's queue at the end of the period: tips nobody has looked at.
+    waiting = db.scalar(
+        select(func.count(Tip.id)).where(
+            Tip.status == Status.NEW, Tip.created_at < until
+        )
+    )
+    found.append(
+        Metric(
+            "tips.awaiting",
+            "Tin báo chờ xử lý",
+            "Tips awaiting triage",
+            waiting or 0,
+            stock=True,
+            link="tips_web.desk",
+        )
+    )
     by_category = dict(
         db.execute(
             select(Tip.category, func.count(Tip.id))
