@@ -156,6 +156,54 @@ def test_a_health_worker_opens_a_dispensing_points_day(
     shoot(page, "methadone-day")
 
 
+def test_a_resident_sends_a_tip_and_answers_the_officers_question(
+    phone: Any, desktop: Any, live_url: str
+) -> None:
+    # The resident has no account: the form is a plain page on their phone.
+    page = phone.new_page()
+    page.goto(live_url + "/c/cao-phong/tips/new")
+    assert serious_violations(page) == [], "the tip form"
+    shoot(page, "tip-form")
+    page.get_by_label("Tin báo về việc gì?").select_option("place")
+    page.get_by_label("Sự việc").fill(
+        "Chiều nay có ba người lạ tụ tập dưới gầm cầu tràn, để lại bơm kim tiêm."
+    )
+    # The page refuses a form sent back within a few seconds of loading it
+    # (a bot's speed); a person takes longer than that.
+    page.wait_for_timeout(4500)
+    page.get_by_role("button", name="Gửi tin báo").click()
+    assert "Đã nhận tin báo" in page.content()
+    codes = page.locator("strong.code").all_inner_texts()
+    receipt, passphrase = codes[0], codes[1]
+    shoot(page, "tip-receipt")
+
+    officer = sign_in(desktop, live_url, "officer.caophong")
+    officer.goto(live_url + "/c/cao-phong/tips/")
+    assert serious_violations(officer) == [], "the triage desk"
+    officer.locator("tbody a").first.click()
+    assert "gầm cầu tràn" in officer.content()
+    officer.get_by_label("Câu hỏi gửi người báo tin").fill(
+        "Họ thường đến vào khoảng mấy giờ?"
+    )
+    officer.get_by_role("button", name="Hỏi").click()
+    assert serious_violations(officer) == [], "a tip"
+    shoot(officer, "tip-asked")
+
+    page.goto(live_url + "/c/cao-phong/tips/receipt")
+    page.get_by_label("Mã biên nhận").fill(receipt)
+    page.get_by_label("Mật khẩu").fill(passphrase)
+    page.get_by_role("button", name="Mở").click()
+    assert "Họ thường đến vào khoảng mấy giờ?" in page.content()
+    assert serious_violations(page) == [], "the receipt page"
+    page.get_by_label("Câu trả lời của bạn").fill("Khoảng 5 giờ chiều, đi xe máy.")
+    page.get_by_role("button", name="Gửi câu trả lời").click()
+    assert "Khoảng 5 giờ chiều" in page.content()
+    shoot(page, "tip-answered")
+
+    officer.reload()
+    assert "Khoảng 5 giờ chiều, đi xe máy." in officer.content()
+
+
 def test_a_region_admin_reads_the_regions_figures_and_builds_a_report(
     desktop: Any, live_url: str
 ) -> None:
