@@ -24,7 +24,11 @@ from core.api.conditional import (
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
 from core.api.visibility import Restricted, show_everything
-from core.cases.service import open_cases
+from core.cases.models import Case
+from core.cases.rules import add_months, add_working_days, age_group, court_term
+from core.cases.rules import in_force as ruleset_in_force
+from core.cases.service import close as close_case
+from core.cases.service import open_case, open_cases
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import (
     Actor,
@@ -63,6 +67,8 @@ from core.files.service import DOCUMENTS, PHOTOS
 from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
+from core.fonts import SANS as SANS_FONT
+from core.fonts import SANS_BOLD as SANS_BOLD_FONT
 from core.identity.service import display_name
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
@@ -101,9 +107,12 @@ __all__ = [
     "N_",
     "PAGINATION",
     "PHOTOS",
+    "SANS_BOLD_FONT",
+    "SANS_FONT",
     "Actor",
     "Assignee",
     "Base",
+    "Case",
     "Conflict",
     "EncryptedBytes",
     "EncryptedText",
@@ -132,13 +141,18 @@ __all__ = [
     "UtcDateTime",
     "WorkItem",
     "accepts_upload",
+    "add_months",
     "add_once",
+    "add_working_days",
+    "age_group",
     "attempt",
     "blind_index",
     "bound_commune",
     "caller_holds",
     "check_if_match",
     "check_version",
+    "close_case",
+    "court_term",
     "current_assignment",
     "delete_file",
     "display_name",
@@ -155,6 +169,7 @@ __all__ = [
     "not_after_today",
     "note_read",
     "officer_or_chief",
+    "open_case",
     "open_cases",
     "page_of",
     "page_read",
@@ -169,6 +184,7 @@ __all__ = [
     "request_session",
     "requires",
     "resolve",
+    "ruleset_in_force",
     "show_everything",
     "signed_in",
     "staff_of",
