@@ -258,11 +258,13 @@ def submit(
     _at(dossier, Status.PREPARING)
     lacking = missing(db, dossier)
     if lacking:
-        message = "Required; add it with its scan."
         raise Invalid(
             "The dossier lacks documents the ruleset requires; add each with "
             "its scan, then submit.",
-            errors=[field_error(f"documents.{kind}", message) for kind in lacking],
+            errors=[
+                field_error(f"documents.{kind}", "Required; add it with its scan.")
+                for kind in lacking
+            ],
         )
     _not_before("submitted_on", values["submitted_on"], dossier.opened_on)
     person = reachable(db, dossier.person_id)
