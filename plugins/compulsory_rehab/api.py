@@ -245,95 +245,72 @@ class Summary(MethodView):
         return response
 
 
-def _step(dossier_id: uuid.UUID, work: Any, values: dict[str, Any]) -> Any:
-    db = request_session()
-    dossier = _dossier(dossier_id)
-    check_if_match(dossier)
-    work(db, dossier, tidy(values, TEXT))
-    _shown(dossier)
-    db.commit()
-    return dossier, 200, etag_headers(dossier)
+def _step_route(step: str, schema: type, work: Any, doc: str) -> None:
+    """Serve ``POST /dossiers/<id>/<step>``: the step's input through
+    ``schema`` into ``work(session, dossier, values)``, under If-Match."""
 
+    def post(self: MethodView, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+        db = request_session()
+        dossier = _dossier(dossier_id)
+        check_if_match(dossier)
+        work(db, dossier, tidy(values, TEXT))
+        _shown(dossier)
+        db.commit()
+        return dossier, 200, etag_headers(dossier)
 
-@blp.route("/dossiers/<uuid:dossier_id>/submission")
-class Submission(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabSubmitSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """Send the complete dossier: every required document must have its
-        scan (``documents.<kind>`` names each missing one). Opens the
-        referral case and records who manages the person meanwhile."""
-        return _step(
-            dossier_id,
-            lambda db, d, v: service.submit(db, d, v, signed_in()),
-            values,
+    post.__doc__ = doc
+    post = requires(WRITE)(
+        blp.doc(parameters=[IF_MATCH_PARAMETER])(
+            blp.arguments(schema)(blp.response(200, RehabDossierSchema)(post))
         )
+    )
+    view = type(f"Dossier{step.title()}", (MethodView,), {"post": post})
+    blp.route(f"/dossiers/<uuid:dossier_id>/{step}")(view)
 
 
-@blp.route("/dossiers/<uuid:dossier_id>/hearing")
-class Hearing(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabHearingSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """The court accepted the dossier and holds its hearing."""
-        return _step(dossier_id, service.hold_hearing, values)
+def _by(work: Any) -> Any:
+    """A step whose service also takes the signed-in caller."""
+    return lambda db, dossier, values: work(db, dossier, values, signed_in())
 
 
-@blp.route("/dossiers/<uuid:dossier_id>/decision")
-class Decision(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabDecisionSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """The court's decision: the term (within the ruleset's bounds for
-        the person's age) and the facility."""
-        return _step(dossier_id, service.decide, values)
-
-
-@blp.route("/dossiers/<uuid:dossier_id>/refusal")
-class Refusal(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabRefusalSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """The court decided not to send the person; the referral closes."""
-        return _step(
-            dossier_id,
-            lambda db, d, v: service.refuse_dossier(db, d, v, signed_in()),
-            values,
-        )
-
-
-@blp.route("/dossiers/<uuid:dossier_id>/admission")
-class Admission(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabAdmissionSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """The person entered the facility; the release falls due after the
-        term."""
-        return _step(dossier_id, service.admit, values)
-
-
-@blp.route("/dossiers/<uuid:dossier_id>/release")
-class Release(MethodView):
-    @requires(WRITE)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.arguments(RehabReleaseSchema)
-    @blp.response(200, RehabDossierSchema)
-    def post(self, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-        """The person left the facility with a completion certificate: the
-        referral closes and post-rehab management opens for the period the
-        ruleset gives (by the kind of rehab and the person's age)."""
-        return _step(
-            dossier_id,
-            lambda db, d, v: service.release(db, d, v, signed_in()),
-            values,
-        )
+_step_route(
+    "submission",
+    RehabSubmitSchema,
+    _by(service.submit),
+    "Send the complete dossier: every required document must have its scan "
+    "(``documents.<kind>`` names each missing one). Opens the referral case "
+    "and records who manages the person meanwhile.",
+)
+_step_route(
+    "hearing",
+    RehabHearingSchema,
+    service.hold_hearing,
+    "The court accepted the dossier and holds its hearing.",
+)
+_step_route(
+    "decision",
+    RehabDecisionSchema,
+    service.decide,
+    "The court's decision: the term (within the ruleset's bounds for the "
+    "person's age) and the facility.",
+)
+_step_route(
+    "refusal",
+    RehabRefusalSchema,
+    _by(service.refuse_dossier),
+    "The court decided not to send the person; the referral case closes.",
+)
+_step_route(
+    "admission",
+    RehabAdmissionSchema,
+    service.admit,
+    "The person entered the facility; the release falls due after the term.",
+)
+_step_route(
+    "release",
+    RehabReleaseSchema,
+    _by(service.release),
+    "The person left the facility with a completion certificate: the referral "
+    "closes and post-rehab management opens for the period the ruleset gives "
+    "(by the kind of rehab and the person's age).",
+)
