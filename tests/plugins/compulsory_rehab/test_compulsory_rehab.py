@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import Database
+from core.plugin_host.host import PluginHost
 from tests import factories as f
 
 EN = {"Accept-Language": "en"}
@@ -475,3 +477,38 @@ def test_a_commune_without_the_plugin_answers_404(
         {},
     )
     assert answer.status_code == 404
+
+
+def test_the_steps_reach_the_timeline_and_submissions_the_figures(
+    app: Flask, client: FlaskClient, database: Database, adult: Commune
+) -> None:
+    dossier_id = _prepared(client, adult, "2024-01-05")
+    _walk_to_decision(client, adult, dossier_id, term=12, year=2024)
+
+    timeline = client.get(
+        f"/api/v1/c/{adult.staffed.commune.slug}/persons/{adult.person_id}/timeline",
+        headers=f.bearer(adult.officer),
+    ).get_json()
+    mine = sorted(e["kind"] for e in timeline if e["source"] == "compulsory_rehab")
+    assert mine == [
+        "compulsory_rehab.decided",
+        "compulsory_rehab.opened",
+        "compulsory_rehab.submitted",
+    ]
+
+    host: PluginHost = app.extensions["binhyen.plugins"]
+    with f.in_commune(database, adult.staffed.commune) as db:
+
+        def submitted(start: date, end: date) -> int:
+            answered = host.call_enabled(
+                db,
+                "binhyen_metrics",
+                commune=adult.staffed.commune,
+                start=start,
+                end=end,
+            )
+            figures = {m.key: m.value for _owner, m in host.flatten(answered)}
+            return int(figures["compulsory_rehab.submitted"])
+
+        assert submitted(date(2024, 1, 1), date(2024, 2, 1)) == 1
+        assert submitted(date(2024, 2, 1), date(2024, 3, 1)) == 0
