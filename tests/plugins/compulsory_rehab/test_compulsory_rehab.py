@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.audit.models import AuditEvent
 from core.db import Database
@@ -387,7 +387,7 @@ def test_only_a_person_in_tier_three_gets_a_dossier(
 
 
 def test_a_refused_dossier_closes_the_referral_and_a_step_out_of_order_conflicts(
-    client: FlaskClient, adult: Commune
+    client: FlaskClient, database: Database, adult: Commune
 ) -> None:
     dossier_id = _prepared(client, adult, "2024-01-05")
     early = _step(client, adult, dossier_id, "admission", {"admitted_on": "2024-01-29"})
@@ -429,7 +429,13 @@ def test_a_refused_dossier_closes_the_referral_and_a_step_out_of_order_conflicts
     assert refused.status_code == 200, refused.get_json()
     body = refused.get_json()
     assert body["status"] == "refused"
+    assert body["refusal_reason"] == "Chưa đủ điều kiện"
     assert _case(client, adult, body["case_id"])["status"] == "closed"
+    with f.in_commune(database, adult.staffed.commune) as db:
+        stored = db.execute(
+            text("SELECT refusal_reason FROM compulsory_rehab_dossiers")
+        ).scalar_one()
+    assert "điều kiện" not in stored  # sealed under the commune's key
 
 
 def test_the_summary_is_a_pdf_and_every_read_is_audited(
