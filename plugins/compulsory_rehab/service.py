@@ -69,7 +69,7 @@ def _at(dossier: Dossier, *allowed: Status) -> None:
         raise Conflict(
             "The dossier is not at the step this needs; read it again to see "
             "where it is.",
-            status=dossier.status.value,
+            step=dossier.status.value,
         )
 
 
@@ -284,6 +284,9 @@ def submit(
     dossier.referred_by = values["referred_by"]
     dossier.pending_manager = PendingManager(values["pending_manager"])
     dossier.age_group = case.age_group
+    # The referral follows the ruleset in force on the day it is sent; the
+    # documents were checked against the one in force when the dossier was
+    # opened, which differs only for a dossier prepared across a change of law.
     dossier.ruleset = case.ruleset
     dossier.case_id = case.id
     db.flush()

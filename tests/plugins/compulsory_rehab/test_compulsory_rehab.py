@@ -392,6 +392,7 @@ def test_a_refused_dossier_closes_the_referral_and_a_step_out_of_order_conflicts
     dossier_id = _prepared(client, adult, "2024-01-05")
     early = _step(client, adult, dossier_id, "admission", {"admitted_on": "2024-01-29"})
     assert early.status_code == 409
+    assert early.get_json()["step"] == "preparing"
 
     _step(
         client,
