@@ -84,8 +84,8 @@ def _scan(client: FlaskClient, place: Commune, dossier_id: str, doc_id: str) -> 
     )
 
 
-def _prepared(client: FlaskClient, place: Commune, opened_on: str) -> Any:
-    """A dossier with every required document prepared and scanned."""
+def _open(client: FlaskClient, place: Commune, opened_on: str = "2024-01-05") -> Any:
+    """A new dossier for the commune's person, as the API returns it."""
     made = _send(
         client,
         "POST",
@@ -94,21 +94,32 @@ def _prepared(client: FlaskClient, place: Commune, opened_on: str) -> Any:
         {"opened_on": opened_on},
     )
     assert made.status_code == 201, made.get_json()
-    dossier = made.get_json()
+    return made.get_json()
+
+
+def _document(
+    client: FlaskClient, place: Commune, dossier_id: str, kind: str, **more: str
+) -> Any:
+    """Record a document prepared on 6 January 2024 (without its scan)."""
+    return _send(
+        client,
+        "POST",
+        f"{place.base}/dossiers/{dossier_id}/documents",
+        place.officer,
+        {"kind": kind, "prepared_by": "Nguyễn Văn Tâm", "prepared_on": "2024-01-06"}
+        | more,
+    )
+
+
+def _prepared(client: FlaskClient, place: Commune) -> Any:
+    """A dossier opened on 5 January 2024 with every required document
+    prepared and scanned."""
+    dossier = _open(client, place)
     assert dossier["status"] == "preparing"
     assert sorted(dossier["missing"]) == sorted(REQUIRED)
     for kind in REQUIRED:
-        added = _send(
-            client,
-            "POST",
-            f"{place.base}/dossiers/{dossier['id']}/documents",
-            place.officer,
-            {
-                "kind": kind,
-                "prepared_by": "Nguyễn Văn Tâm",
-                "prepared_on": opened_on,
-                "confirmed_by": "Công an xã Cao Phong",
-            },
+        added = _document(
+            client, place, dossier["id"], kind, confirmed_by="Công an xã Cao Phong"
         )
         assert added.status_code == 201, added.get_json()
         scanned = _scan(client, place, dossier["id"], added.get_json()["id"])
@@ -191,7 +202,7 @@ def _case(client: FlaskClient, place: Commune, case_id: str) -> Any:
 def test_an_adult_walks_from_dossier_to_release_and_two_years_of_management(
     client: FlaskClient, adult: Commune
 ) -> None:
-    dossier_id = _prepared(client, adult, "2024-01-05")
+    dossier_id = _prepared(client, adult)
     decided = _walk_to_decision(client, adult, dossier_id, term=12, year=2024)
     assert decided.status_code == 200, decided.get_json()
     body = decided.get_json()
@@ -232,7 +243,7 @@ def test_a_minor_gets_a_court_term_of_six_to_twelve_months_and_one_year_after(
     client: FlaskClient, database: Database
 ) -> None:
     minor = _commune(database, "05098", date(2008, 6, 1))
-    dossier_id = _prepared(client, minor, "2024-01-05")
+    dossier_id = _prepared(client, minor)
 
     too_long = _walk_to_decision(client, minor, dossier_id, term=18, year=2024)
     assert too_long.status_code == 422
@@ -274,25 +285,8 @@ def test_a_minor_gets_a_court_term_of_six_to_twelve_months_and_one_year_after(
 def test_a_dossier_is_not_submitted_without_every_required_scan(
     client: FlaskClient, adult: Commune
 ) -> None:
-    made = _send(
-        client,
-        "POST",
-        f"{adult.base}/persons/{adult.person_id}/dossiers",
-        adult.officer,
-        {"opened_on": "2024-01-05"},
-    ).get_json()
-    added = _send(
-        client,
-        "POST",
-        f"{adult.base}/dossiers/{made['id']}/documents",
-        adult.officer,
-        {
-            "kind": "statement",
-            "prepared_by": "Lường Văn Khánh",
-            "prepared_on": "2024-01-06",
-        },
-    )
-    assert added.status_code == 201
+    made = _open(client, adult)
+    assert _document(client, adult, made["id"], "statement").status_code == 201
 
     answer = _step(
         client,
@@ -315,24 +309,8 @@ def test_a_dossier_is_not_submitted_without_every_required_scan(
 def test_the_background_summary_needs_the_police_confirmation(
     client: FlaskClient, adult: Commune
 ) -> None:
-    made = _send(
-        client,
-        "POST",
-        f"{adult.base}/persons/{adult.person_id}/dossiers",
-        adult.officer,
-        {},
-    ).get_json()
-    answer = _send(
-        client,
-        "POST",
-        f"{adult.base}/dossiers/{made['id']}/documents",
-        adult.officer,
-        {
-            "kind": "background_summary",
-            "prepared_by": "Nguyễn Văn Tâm",
-            "prepared_on": "2024-01-06",
-        },
-    )
+    made = _open(client, adult)
+    answer = _document(client, adult, made["id"], "background_summary")
     assert answer.status_code == 422
     assert [e["field"] for e in answer.get_json()["errors"]] == ["confirmed_by"]
 
@@ -340,24 +318,8 @@ def test_the_background_summary_needs_the_police_confirmation(
 def test_a_scan_that_is_not_a_document_is_refused(
     client: FlaskClient, adult: Commune
 ) -> None:
-    dossier_id = _send(
-        client,
-        "POST",
-        f"{adult.base}/persons/{adult.person_id}/dossiers",
-        adult.officer,
-        {},
-    ).get_json()["id"]
-    doc = _send(
-        client,
-        "POST",
-        f"{adult.base}/dossiers/{dossier_id}/documents",
-        adult.officer,
-        {
-            "kind": "statement",
-            "prepared_by": "Lường Văn Khánh",
-            "prepared_on": "2024-01-06",
-        },
-    ).get_json()
+    dossier_id = _open(client, adult)["id"]
+    doc = _document(client, adult, dossier_id, "statement").get_json()
     answer = client.put(
         f"{adult.base}/dossiers/{dossier_id}/documents/{doc['id']}/scan",
         data={"file": (io.BytesIO(b"MZ not a scan"), "scan.pdf", "application/pdf")},
@@ -389,7 +351,7 @@ def test_only_a_person_in_tier_three_gets_a_dossier(
 def test_a_refused_dossier_closes_the_referral_and_a_step_out_of_order_conflicts(
     client: FlaskClient, database: Database, adult: Commune
 ) -> None:
-    dossier_id = _prepared(client, adult, "2024-01-05")
+    dossier_id = _prepared(client, adult)
     early = _step(client, adult, dossier_id, "admission", {"admitted_on": "2024-01-29"})
     assert early.status_code == 409
     assert early.get_json()["step"] == "preparing"
@@ -442,7 +404,7 @@ def test_a_refused_dossier_closes_the_referral_and_a_step_out_of_order_conflicts
 def test_the_summary_is_a_pdf_and_every_read_is_audited(
     client: FlaskClient, database: Database, adult: Commune
 ) -> None:
-    dossier_id = _prepared(client, adult, "2024-01-05")
+    dossier_id = _prepared(client, adult)
     answer = _send(
         client, "GET", f"{adult.base}/dossiers/{dossier_id}/summary", adult.officer
     )
@@ -466,7 +428,7 @@ def test_the_summary_is_a_pdf_and_every_read_is_audited(
 def test_an_officer_who_does_not_reach_the_person_sees_nothing(
     client: FlaskClient, database: Database, adult: Commune
 ) -> None:
-    dossier_id = _prepared(client, adult, "2024-01-05")
+    dossier_id = _prepared(client, adult)
     _account, stranger = f.member(database, adult.staffed, "officer")
     answer = _send(client, "GET", f"{adult.base}/dossiers/{dossier_id}", stranger)
     assert answer.status_code == 404
@@ -489,7 +451,7 @@ def test_a_commune_without_the_plugin_answers_404(
 def test_the_steps_reach_the_timeline_and_submissions_the_figures(
     app: Flask, client: FlaskClient, database: Database, adult: Commune
 ) -> None:
-    dossier_id = _prepared(client, adult, "2024-01-05")
+    dossier_id = _prepared(client, adult)
     _walk_to_decision(client, adult, dossier_id, term=12, year=2024)
 
     timeline = client.get(
