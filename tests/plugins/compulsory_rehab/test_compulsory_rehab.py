@@ -17,8 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from core.audit.models import AuditEvent
+from core.cases import rules as core_rules
 from core.db import Database
 from core.plugin_host.host import PluginHost
+from plugins.compulsory_rehab import rules
 from tests import factories as f
 
 EN = {"Accept-Language": "en"}
@@ -481,3 +483,59 @@ def test_the_steps_reach_the_timeline_and_submissions_the_figures(
 
         assert submitted(date(2024, 1, 1), date(2024, 2, 1)) == 1
         assert submitted(date(2024, 2, 1), date(2024, 3, 1)) == 0
+
+
+def test_every_ruleset_of_core_has_its_dossier_rules() -> None:
+    for ruleset in core_rules.rulesets():
+        found = rules.for_ruleset(ruleset.id)
+        assert {d.kind for d in found.documents if d.required} == set(REQUIRED)
+        assert all(d.source for d in found.documents)
+
+
+def test_under_the_2025_law_an_adult_serves_the_fixed_term_it_sets(
+    client: FlaskClient, adult: Commune
+) -> None:
+    dossier = _open(client, adult, "2026-07-06")
+    assert dossier["ruleset"] == "law-120-2025"
+    for kind in REQUIRED:
+        added = _document(client, adult, dossier["id"], kind, confirmed_by="Công an")
+        _scan(client, adult, dossier["id"], added.get_json()["id"])
+    _step(
+        client,
+        adult,
+        dossier["id"],
+        "submission",
+        {
+            "submitted_on": "2026-07-08",
+            "referral_number": "30/TTr-UBND",
+            "referred_by": "Chủ tịch UBND xã",
+            "pending_manager": "facility",
+        },
+    )
+    decision = {
+        "decided_on": "2026-07-20",
+        "decision_number": "15/QĐ-TA",
+        "court": "TAND khu vực 1 Hòa Bình",
+        "facility": "Cơ sở cai nghiện ma túy số 2",
+    }
+    twelve = _step(
+        client, adult, dossier["id"], "decision", decision | {"term_months": 12}
+    )
+    assert twelve.status_code == 422
+    assert (twelve.get_json()["least"], twelve.get_json()["most"]) == (24, 24)
+    decided = _step(
+        client, adult, dossier["id"], "decision", decision | {"term_months": 24}
+    )
+    assert decided.status_code == 200, decided.get_json()
+    _step(client, adult, dossier["id"], "admission", {"admitted_on": "2026-07-22"})
+    # Released early (the facility's decision), on a day that has come.
+    released = _step(
+        client,
+        adult,
+        dossier["id"],
+        "release",
+        {"released_on": "2026-11-02", "certificate_number": "99/GCN"},
+    )
+    assert released.status_code == 200, released.get_json()
+    post = _case(client, adult, released.get_json()["post_case_id"])
+    assert (post["term_months"], post["end_on"]) == (24, "2028-11-02")
