@@ -26,7 +26,11 @@ from core.api.uploads import accepts_upload
 from core.api.visibility import Restricted, show_everything
 from core.audit.trail import record as audit
 from core.audit.trail import untraced
-from core.cases.service import open_cases
+from core.cases.models import Case
+from core.cases.rules import add_months, add_working_days, age_group, court_term
+from core.cases.rules import in_force as ruleset_in_force
+from core.cases.service import close as close_case
+from core.cases.service import open_case, open_cases
 from core.crypto.fields import (
     EncryptedBytes,
     EncryptedText,
@@ -72,6 +76,8 @@ from core.files.service import DOCUMENTS, PHOTOS
 from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
+from core.fonts import SANS as SANS_FONT
+from core.fonts import SANS_BOLD as SANS_BOLD_FONT
 from core.hamlets.models import Hamlet
 from core.identity.authn import csrf_exempt
 from core.identity.service import display_name
@@ -114,9 +120,12 @@ __all__ = [
     "N_",
     "PAGINATION",
     "PHOTOS",
+    "SANS_BOLD_FONT",
+    "SANS_FONT",
     "Actor",
     "Assignee",
     "Base",
+    "Case",
     "Conflict",
     "EncryptedBytes",
     "EncryptedText",
@@ -147,7 +156,10 @@ __all__ = [
     "UtcDateTime",
     "WorkItem",
     "accepts_upload",
+    "add_months",
     "add_once",
+    "add_working_days",
+    "age_group",
     "attempt",
     "audit",
     "blind_index",
@@ -155,6 +167,8 @@ __all__ = [
     "caller_holds",
     "check_if_match",
     "check_version",
+    "close_case",
+    "court_term",
     "csrf_exempt",
     "current_assignment",
     "delete_file",
@@ -175,6 +189,7 @@ __all__ = [
     "note_read",
     "officer_or_chief",
     "open_apart",
+    "open_case",
     "open_cases",
     "page_of",
     "page_read",
@@ -190,6 +205,7 @@ __all__ = [
     "requires",
     "resident_identity",
     "resolve",
+    "ruleset_in_force",
     "seal_apart",
     "show_everything",
     "signed_in",

@@ -56,6 +56,9 @@ from core.transfers.models import IncomingTransfer, OutgoingTransfer
 from core.worklist import service as worklist_service
 from core.worklist.models import WorkItem
 from plugins.bulletin.models import Notice, Receipt
+from plugins.compulsory_rehab import service as compulsory_rehab
+from plugins.compulsory_rehab.models import Document as RehabDocument
+from plugins.compulsory_rehab.models import Dossier
 from plugins.drug_testing import service as drug_testing
 from plugins.drug_testing.models import Disclosure, DrugTest, Referral
 from plugins.methadone import service as methadone
@@ -259,7 +262,13 @@ def plugin_on(db: Session, name: str = "bulletin") -> CommunePlugin:
 
 # Plugins the isolation harness switches on in its communes, so that their
 # routes answer another commune's member with 403, not 404.
-HARNESS_PLUGINS = ("bulletin", "drug_testing", "methadone", "tips")
+HARNESS_PLUGINS = (
+    "bulletin",
+    "drug_testing",
+    "methadone",
+    "tips",
+    "compulsory_rehab",
+)
 
 
 def _harness_plugins(db: Session) -> CommunePlugin:
@@ -645,6 +654,44 @@ def _alert(db: Session, place: Commune) -> Alert:
     return row
 
 
+# -- compulsory rehabilitation -------------------------------------------------
+
+
+def dossier(db: Session, subject: Person | None = None) -> Dossier:
+    """A dossier being prepared for an adult in tier 3, through the service."""
+    owner = subject or person(db, "Đinh Văn Hải", date_of_birth=date(1990, 3, 4))
+    tier_change(db, owner, tier=3)
+    return compulsory_rehab.create(
+        db, owner, {"opened_on": date(2026, 1, 5)}, authn.operator("tests")
+    )
+
+
+def rehab_document(
+    db: Session, of: Dossier | None = None, kind: str = "statement"
+) -> RehabDocument:
+    """A document of a dossier, with its scan attached."""
+    owner = of or dossier(db)
+    document = compulsory_rehab.add_document(
+        db,
+        owner,
+        {
+            "kind": kind,
+            "prepared_by": "Công an xã",
+            "prepared_on": date(2026, 1, 6),
+            "confirmed_by": "Trưởng Công an xã",
+        },
+        authn.operator("tests"),
+    )
+    compulsory_rehab.attach_scan(
+        db,
+        owner,
+        document,
+        (PDF_BYTES, "application/pdf", "ho-so.pdf"),
+        authn.operator("tests"),
+    )
+    return document
+
+
 def commune_export(
     db: Session, audience: Audience = Audience.COMMUNE, content: bytes = PDF_BYTES
 ) -> CommuneExport:
@@ -766,6 +813,8 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Unseal: _tip_unseal,
     TipPhoto: _tip_photo,
     Submission: _tip_submission,
+    Dossier: lambda db, place: dossier(db),
+    RehabDocument: lambda db, place: rehab_document(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -796,6 +845,9 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "enrolment_id": lambda db, place: enrolment(db).id,
     "export_id": lambda db, place: commune_export(db).id,
     "tip_id": lambda db, place: tip(db).id,
+    "dossier_id": lambda db, place: dossier(db).id,
+    # The document's own dossier is made too; the harness pairs them by URL.
+    "document_id": lambda db, place: rehab_document(db).id,
 }
 
 
