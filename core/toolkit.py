@@ -63,6 +63,7 @@ from core.files.service import DOCUMENTS, PHOTOS
 from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
+from core.hamlets.models import Hamlet
 from core.identity.service import display_name
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
@@ -110,6 +111,7 @@ __all__ = [
     "Event",
     "FileUploadSchema",
     "Forbidden",
+    "Hamlet",
     "Invalid",
     "ItemStatus",
     "JobDefinition",

@@ -68,6 +68,8 @@ from plugins.methadone.models import (
     DoseChange,
     Enrolment,
 )
+from plugins.outreach import service as outreach
+from plugins.outreach.models import OutreachSession
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import Commune, Region, RegionKind
@@ -248,7 +250,7 @@ def plugin_on(db: Session, name: str = "bulletin") -> CommunePlugin:
 
 # Plugins the isolation harness switches on in its communes, so that their
 # routes answer another commune's member with 403, not 404.
-HARNESS_PLUGINS = ("bulletin", "drug_testing", "methadone")
+HARNESS_PLUGINS = ("bulletin", "drug_testing", "methadone", "outreach")
 
 
 def _harness_plugins(db: Session) -> CommunePlugin:
@@ -634,6 +636,18 @@ def _alert(db: Session, place: Commune) -> Alert:
     return row
 
 
+def outreach_session(db: Session) -> OutreachSession:
+    """A session planned at a school, through the service."""
+    values = {
+        "setting": "school",
+        "school": "Trường THCS Tây Phong",
+        "place": "Hội trường",
+        "topic": "Tác hại của ma túy",
+        "planned_on": date(2026, 12, 10),
+    }
+    return outreach.create(db, values, authn.operator("tests"))
+
+
 def commune_export(
     db: Session, audience: Audience = Audience.COMMUNE, content: bytes = PDF_BYTES
 ) -> CommuneExport:
@@ -693,6 +707,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Attendance: _attendance,
     Alert: _alert,
     CommuneExport: lambda db, place: commune_export(db),
+    OutreachSession: lambda db, place: outreach_session(db),
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -722,6 +737,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "point_id": lambda db, place: dispensing_point(db).id,
     "enrolment_id": lambda db, place: enrolment(db).id,
     "export_id": lambda db, place: commune_export(db).id,
+    "session_id": lambda db, place: outreach_session(db).id,
 }
 
 
