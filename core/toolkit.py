@@ -24,6 +24,7 @@ from core.api.conditional import (
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
 from core.api.visibility import Restricted, show_everything
+from core.audit.trail import record as audit_record
 from core.cases.service import open_cases
 from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
 from core.db import (
@@ -136,6 +137,7 @@ __all__ = [
     "accepts_upload",
     "add_once",
     "attempt",
+    "audit_record",
     "blind_index",
     "bound_commune",
     "caller_holds",

@@ -22,11 +22,11 @@ from core.toolkit import (
 )
 from plugins.outreach import service
 from plugins.outreach.schemas import (
-    CalendarQuerySchema,
-    CalendarSchema,
+    OutreachCalendarSchema,
+    OutreachMonthQuerySchema,
+    OutreachQuerySchema,
     OutreachSessionPatchSchema,
     OutreachSessionSchema,
-    SessionQuerySchema,
 )
 
 blp = Blueprint(
@@ -40,7 +40,7 @@ blp = Blueprint(
 @blp.route("/sessions")
 class Sessions(MethodView):
     @requires("outreach:read")
-    @blp.arguments(SessionQuerySchema, location="query")
+    @blp.arguments(OutreachQuerySchema, location="query")
     @blp.response(200, OutreachSessionSchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
@@ -95,8 +95,8 @@ class SessionById(MethodView):
 @blp.route("/calendar")
 class Calendar(MethodView):
     @requires("outreach:read")
-    @blp.arguments(CalendarQuerySchema, location="query")
-    @blp.response(200, CalendarSchema)
+    @blp.arguments(OutreachMonthQuerySchema, location="query")
+    @blp.response(200, OutreachCalendarSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """A month's sessions, day by day (this month in Vietnam by default)."""
         if "month" in args:

@@ -8,7 +8,7 @@ from marshmallow import validate
 from plugins.outreach.models import AGE_GROUPS, SEXES, SessionStatus, Setting
 
 
-class SpeakerSchema(ma.Schema):
+class OutreachSpeakerSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = ma.fields.String(load_default="", validate=validate.Length(max=120))
     respected_local = ma.fields.Boolean(
@@ -23,7 +23,7 @@ class SpeakerSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class AudienceCellSchema(ma.Schema):
+class OutreachAudienceSchema(ma.Schema):
     """How many of one sex and one age group came."""
 
     sex = ma.fields.String(required=True, validate=validate.OneOf(SEXES))
@@ -52,7 +52,7 @@ class OutreachSessionSchema(ma.Schema):
     planned_on = ma.fields.Date(required=True)
     held_on = ma.fields.Date(allow_none=True, load_default=None)
     speakers = ma.fields.List(
-        ma.fields.Nested(SpeakerSchema),
+        ma.fields.Nested(OutreachSpeakerSchema),
         load_default=list,
         validate=validate.Length(max=20),
     )
@@ -62,7 +62,7 @@ class OutreachSessionSchema(ma.Schema):
         validate=validate.Length(max=30),
     )
     audience = ma.fields.List(
-        ma.fields.Nested(AudienceCellSchema),
+        ma.fields.Nested(OutreachAudienceSchema),
         load_default=list,
         validate=validate.Length(max=len(SEXES) * len(AGE_GROUPS)),
     )
@@ -86,19 +86,19 @@ class OutreachSessionPatchSchema(OutreachSessionSchema):
     planned_on = ma.fields.Date()
     held_on = ma.fields.Date(allow_none=True)
     speakers = ma.fields.List(
-        ma.fields.Nested(SpeakerSchema), validate=validate.Length(max=20)
+        ma.fields.Nested(OutreachSpeakerSchema), validate=validate.Length(max=20)
     )
     materials = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=200)),
         validate=validate.Length(max=30),
     )
     audience = ma.fields.List(
-        ma.fields.Nested(AudienceCellSchema),
+        ma.fields.Nested(OutreachAudienceSchema),
         validate=validate.Length(max=len(SEXES) * len(AGE_GROUPS)),
     )
 
 
-class SessionQuerySchema(ma.Schema):
+class OutreachQuerySchema(ma.Schema):
     status = ma.fields.Enum(SessionStatus, by_value=True)
     setting = ma.fields.Enum(Setting, by_value=True)
     start = ma.fields.Date(metadata={"description": "From this day (inclusive)"})
@@ -108,7 +108,7 @@ class SessionQuerySchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class CalendarQuerySchema(ma.Schema):
+class OutreachMonthQuerySchema(ma.Schema):
     month = ma.fields.String(
         validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
         metadata={"description": "YYYY-MM; this month in Vietnam by default"},
@@ -118,11 +118,11 @@ class CalendarQuerySchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class CalendarDaySchema(ma.Schema):
+class OutreachDaySchema(ma.Schema):
     day = ma.fields.Date()
     sessions = ma.fields.List(ma.fields.Nested(OutreachSessionSchema))
 
 
-class CalendarSchema(ma.Schema):
+class OutreachCalendarSchema(ma.Schema):
     month = ma.fields.String()
-    days = ma.fields.List(ma.fields.Nested(CalendarDaySchema))
+    days = ma.fields.List(ma.fields.Nested(OutreachDaySchema))
