@@ -466,3 +466,30 @@ def test_a_commune_without_counselling_answers_404(
     for path in ("entries", "channels"):
         answer = client.get(f"{base}/{path}", headers=f.bearer(other.token))
         assert answer.status_code == 404
+
+
+def test_counselling_and_reminders_sent_appear_in_the_communes_figures(
+    app: Flask, client: FlaskClient, hotline: Hotline
+) -> None:
+    for day in ("2026-02-03", "2026-02-27", "2026-03-01"):
+        made = client.post(
+            f"{hotline.base}/entries",
+            json={
+                "occurred_at": f"{day}T09:00:00+07:00",
+                "means": "in_person",
+                "topic": "treatment",
+            },
+            headers=hotline.chief,
+        )
+        assert made.status_code == 201
+    answer = client.get(
+        f"/api/v1/c/{hotline.staffed.commune.slug}/statistics/?period=2026-02",
+        headers=hotline.chief,
+    )
+    assert answer.status_code == 200, answer.get_json()
+    figures = {
+        fig["key"]: fig["value"]
+        for fig in answer.get_json()["figures"]
+        if fig["key"].startswith("counselling.")
+    }
+    assert figures == {"counselling.entries": 2, "counselling.reminders_sent": 0}
