@@ -7,17 +7,19 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.toolkit import (
     IF_MATCH_PARAMETER,
     PAGINATION,
     NotFound,
+    Person,
     check_if_match,
     etag_headers,
     note_read,
     page_of,
     page_read,
+    people_in_reach,
     reachable,
     request_session,
     requires,
@@ -58,6 +60,14 @@ def _contact(db: Any, reminder_contact_id: uuid.UUID) -> Contact:
     return contact
 
 
+def _entry(db: Any, entry_id: uuid.UUID) -> Entry:
+    """The entry, unless it is about a person the caller does not reach."""
+    entry = service.get_entry(db, entry_id)
+    if entry.person_id is not None:
+        reachable(db, entry.person_id)
+    return entry
+
+
 # -- the log ------------------------------------------------------------------
 
 
@@ -70,6 +80,15 @@ class Entries(MethodView):
         """The log, newest first; every entry shown is audited as read."""
         db = request_session()
         query = select(Entry).order_by(Entry.occurred_at.desc(), Entry.id)
+        reach = people_in_reach(db)
+        if reach is not None:
+            # Entries about a person the caller does not reach stay hidden.
+            query = query.where(
+                or_(
+                    Entry.person_id.is_(None),
+                    Entry.person_id.in_(select(Person.id).where(reach)),
+                )
+            )
         entries = page_of(db, query, pagination_parameters)
         service.note_entries_read(db, entries)
         db.commit()
@@ -95,7 +114,7 @@ class EntryById(MethodView):
     def get(self, entry_id: uuid.UUID) -> Any:
         """One entry; the read is audited."""
         db = request_session()
-        entry = service.get_entry(db, entry_id)
+        entry = _entry(db, entry_id)
         service.note_entries_read(db, [entry])
         db.commit()
         return entry, 200, etag_headers(entry)
@@ -107,7 +126,7 @@ class EntryById(MethodView):
     def patch(self, values: dict[str, Any], entry_id: uuid.UUID) -> Any:
         """Correct an entry. Needs If-Match."""
         db = request_session()
-        entry = service.get_entry(db, entry_id)
+        entry = _entry(db, entry_id)
         check_if_match(entry)
         if values.get("person_id") is not None:
             reachable(db, values["person_id"])

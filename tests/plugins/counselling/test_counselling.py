@@ -493,3 +493,37 @@ def test_counselling_and_reminders_sent_appear_in_the_communes_figures(
         if fig["key"].startswith("counselling.")
     }
     assert figures == {"counselling.entries": 2, "counselling.reminders_sent": 0}
+
+
+def test_an_officer_sees_entries_about_people_they_reach_and_anonymous_ones(
+    client: FlaskClient, database: Database, hotline: Hotline
+) -> None:
+    def log(**about: Any) -> str:
+        made = client.post(
+            f"{hotline.base}/entries",
+            json={
+                "occurred_at": "2026-12-03T09:00:00+07:00",
+                "means": "phone",
+                "topic": "relapse",
+                **about,
+            },
+            headers=hotline.chief,
+        )
+        assert made.status_code == 201, made.get_json()
+        return str(made.get_json()["id"])
+
+    anonymous = log()
+    about_person = log(person_id=hotline.person_id)
+    _stranger, stranger = f.member(database, hotline.staffed, "officer")
+    _mentor, mentor = f.mentor(database, hotline.staffed, hotline.person_id)
+
+    def seen(token: str) -> set[str]:
+        answer = client.get(f"{hotline.base}/entries", headers=f.bearer(token))
+        return {entry["id"] for entry in answer.get_json()}
+
+    assert seen(stranger) == {anonymous}
+    assert seen(mentor) == {anonymous, about_person}
+    hidden = client.get(
+        f"{hotline.base}/entries/{about_person}", headers=f.bearer(stranger)
+    )
+    assert hidden.status_code == 404
