@@ -167,6 +167,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
     from core.transfers.api import blp as transfers_api
     from core.web import bp as web
     from core.web.admin import bp as admin_pages
+    from core.web.breakglass import bp as break_glass_pages
     from core.web.casework import bp as casework_pages
     from core.web.figures import bp as figures_pages
     from core.web.people import bp as people_pages
@@ -202,6 +203,7 @@ def _register_blueprints(app: Flask, api: Any) -> None:
         work_pages,
         admin_pages,
         figures_pages,
+        break_glass_pages,
     ):
         app.register_blueprint(pages)
 

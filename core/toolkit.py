@@ -24,9 +24,16 @@ from core.api.conditional import (
 from core.api.pagination import PAGINATION, page_of
 from core.api.uploads import accepts_upload
 from core.api.visibility import Restricted, show_everything
-from core.audit.trail import record as audit_record
+from core.audit.trail import record as audit
+from core.audit.trail import untraced
 from core.cases.service import open_cases
-from core.crypto.fields import EncryptedBytes, EncryptedText, blind_index
+from core.crypto.fields import (
+    EncryptedBytes,
+    EncryptedText,
+    blind_index,
+    open_apart,
+    seal_apart,
+)
 from core.db import (
     Actor,
     Base,
@@ -48,6 +55,7 @@ from core.errors import (
     Invalid,
     NotFound,
     Problem,
+    TooManyRequests,
     field_error,
     not_after_today,
     refuse,
@@ -65,7 +73,10 @@ from core.files.service import delete as delete_file
 from core.files.service import get as get_file
 from core.files.service import store as store_file
 from core.hamlets.models import Hamlet
+from core.identity.authn import csrf_exempt
 from core.identity.service import display_name
+from core.identity.sso import forget_resident_identity, resident_identity
+from core.identity.throttle import limiter
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
 from core.people.models import Person, person_reference
@@ -132,17 +143,19 @@ __all__ = [
     "TenantOwned",
     "TimelineEntry",
     "Timestamped",
+    "TooManyRequests",
     "UtcDateTime",
     "WorkItem",
     "accepts_upload",
     "add_once",
     "attempt",
-    "audit_record",
+    "audit",
     "blind_index",
     "bound_commune",
     "caller_holds",
     "check_if_match",
     "check_version",
+    "csrf_exempt",
     "current_assignment",
     "delete_file",
     "display_name",
@@ -150,15 +163,18 @@ __all__ = [
     "enqueue_job",
     "etag_headers",
     "field_error",
+    "forget_resident_identity",
     "from_upload",
     "get_file",
     "hamlet_scope",
     "hookimpl",
+    "limiter",
     "local_today",
     "new_id",
     "not_after_today",
     "note_read",
     "officer_or_chief",
+    "open_apart",
     "open_cases",
     "page_of",
     "page_read",
@@ -172,7 +188,9 @@ __all__ = [
     "refuse",
     "request_session",
     "requires",
+    "resident_identity",
     "resolve",
+    "seal_apart",
     "show_everything",
     "signed_in",
     "staff_of",
@@ -181,5 +199,6 @@ __all__ = [
     "store_file",
     "text_enum",
     "tidy",
+    "untraced",
     "utcnow",
 ]

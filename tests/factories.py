@@ -76,6 +76,17 @@ from plugins.methadone.models import (
 )
 from plugins.outreach import service as outreach
 from plugins.outreach.models import OutreachSession
+from plugins.tips import service as tips
+from plugins.tips.models import (
+    HamletLink,
+    Message,
+    PersonLink,
+    SealedIdentity,
+    Submission,
+    Tip,
+    TipPhoto,
+    Unseal,
+)
 from tenants import divisions, onboarding
 from tenants.isolation import bind_tenant
 from tenants.models import Commune, Region, RegionKind
@@ -262,6 +273,7 @@ HARNESS_PLUGINS = (
     "drug_testing",
     "methadone",
     "outreach",
+    "tips",
 )
 
 
@@ -738,6 +750,60 @@ def commune_export(
     return row
 
 
+# -- tips ------------------------------------------------------------------
+
+
+def tip(db: Session, **values: Any) -> Tip:
+    """A tip as a resident sends it, with contact details (so it has a sealed
+    identity), through the service (which queues its announcement)."""
+    values = {
+        "category": "place",
+        "description": "Nhóm thanh niên tụ tập sau nhà văn hóa",
+        "contact": "0912 000 111",
+        **values,
+    }
+    return tips.submit(db, values).tip
+
+
+def _tip_identity(db: Session, place: Commune) -> SealedIdentity:
+    found = db.get(SealedIdentity, (place.id, tip(db).id))
+    assert found is not None
+    return found
+
+
+def _tip_message(db: Session, place: Commune) -> Message:
+    return tips.ask(db, tip(db), "Bạn thấy bao nhiêu người?", authn.operator("t"))
+
+
+def _tip_person(db: Session, place: Commune) -> PersonLink:
+    return tips.link_person(db, tip(db), person(db), authn.operator("tests"))
+
+
+def _tip_hamlet(db: Session, place: Commune) -> HamletLink:
+    return tips.link_hamlet(db, tip(db), hamlet(db).id, authn.operator("tests"))
+
+
+def _tip_unseal(db: Session, place: Commune) -> Unseal:
+    subject = tip(db)
+    tips.unseal(db, subject, "Cần mời làm nhân chứng", authn.operator("tests"))
+    (found,) = tips.unseals(db)
+    return found
+
+
+def _tip_photo(db: Session, place: Commune) -> TipPhoto:
+    row = TipPhoto(tip_id=tip(db).id, file_id=stored_file(db).id)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _tip_submission(db: Session, place: Commune) -> Submission:
+    answer = {"receipt_code": "TEST"}
+    key = f"key-{next(_counter)}"
+    assert tips.remember(db, key, "fingerprint", answer)
+    return db.scalars(select(Submission)).all()[-1]
+
+
 # Per commune-owned model: build one row in the commune the session is bound to.
 TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Hamlet: lambda db, place: hamlet(db),
@@ -781,6 +847,14 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     MessageChannel: lambda db, place: message_channel(db),
     ReminderContact: lambda db, place: reminder_contact(db),
     Reminder: lambda db, place: reminder(db),
+    Tip: lambda db, place: tip(db),
+    SealedIdentity: _tip_identity,
+    Message: _tip_message,
+    PersonLink: _tip_person,
+    HamletLink: _tip_hamlet,
+    Unseal: _tip_unseal,
+    TipPhoto: _tip_photo,
+    Submission: _tip_submission,
 }
 
 # Per argument in a commune URL: build one such object, return what goes in
@@ -815,6 +889,7 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "kind": _channel_kind,
     "reminder_contact_id": lambda db, place: reminder_contact(db).id,
     "reminder_id": lambda db, place: reminder(db).id,
+    "tip_id": lambda db, place: tip(db).id,
 }
 
 

@@ -10,6 +10,7 @@ head is locked (``SELECT ... FOR UPDATE``) only for that last moment.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -39,6 +40,8 @@ from tenants.isolation import current_tenant, is_tenant_owned
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "binhyen.audit_pending"
+# Set on a request whose caller's address must not be kept (see untraced).
+UNTRACED_KEY = "binhyen_untraced"
 GENESIS = "0" * 64
 # Tables whose changes are not themselves audited: the trails; the job
 # outbox, whose rows mirror work audited where it is asked for; and the
@@ -114,6 +117,22 @@ def record(
             commune_id,
         )
     )
+
+
+def untraced(view: Any) -> Any:
+    """Mark a view whose caller must leave no trace: its audit entries keep
+    no client address. For people who must be able to speak up without
+    being found, such as a resident sending a tip. (The access log and the
+    app's log lines never hold an address anyway.)"""
+
+    @functools.wraps(view)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        # On the request, not on g: work run after commit in the same
+        # request (jobs, with no Redis) pushes an app context of its own.
+        request.environ[UNTRACED_KEY] = True
+        return view(*args, **kwargs)
+
+    return quiet
 
 
 def note_cross_commune(database: Database, reason: str) -> None:
@@ -203,7 +222,11 @@ def _append(session: Session, events: list[Pending]) -> None:
     commune_events = [e for e in events if tenant is not None and not e.platform]
     platform_events = [e for e in events if tenant is None or e.platform]
     actor_id, actor_name = _actor()
-    source = request.remote_addr if has_request_context() else None
+    source = (
+        request.remote_addr
+        if has_request_context() and not request.environ.get(UNTRACED_KEY)
+        else None
+    )
     request_id = g.get("request_id") if has_request_context() else None
 
     if commune_events:

@@ -245,6 +245,37 @@ def keyed_digest(session: Session, data: bytes) -> str:
     return _keyed_hash(session, data, b"binhyen:file-digest")
 
 
+def _apart_key(session: Session, purpose: str) -> AESGCM:
+    digest = _keyed_hash(session, purpose.encode(), b"binhyen:apart")
+    return AESGCM(bytes.fromhex(digest))
+
+
+def seal_apart(session: Session, purpose: str, plain: str) -> bytes:
+    """Encrypt ``plain`` under a key of the session's commune kept for one
+    ``purpose`` (a sealed tipster identity), not the key every encrypted
+    column opens with: nothing reads the value unless the code that serves
+    that purpose calls :func:`open_apart`. The key is derived from the
+    commune's data key, so destroying that key erases these values too."""
+    tenant = current_tenant(session)
+    assert tenant is not None  # _keyed_hash has refused an unbound session
+    key = _apart_key(session, purpose)
+    nonce = os.urandom(NONCE_BYTES)
+    bound = tenant.bytes + purpose.encode()
+    return nonce + key.encrypt(nonce, plain.encode(), bound)
+
+
+def open_apart(session: Session, purpose: str, raw: bytes) -> str:
+    """Decrypt a value sealed by :func:`seal_apart` for the same purpose."""
+    tenant = current_tenant(session)
+    try:
+        key = _apart_key(session, purpose)
+    except KeyError_ as exc:
+        raise UnreadableError("this commune's data key was destroyed") from exc
+    assert tenant is not None
+    bound = tenant.bytes + purpose.encode()
+    return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], bound).decode()
+
+
 @event.listens_for(Session, "before_flush")
 def _seal_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     if _keyring is not None:

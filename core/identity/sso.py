@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
+import time
 from typing import Any
 
 from authlib.integrations.flask_client import OAuth
@@ -28,15 +30,16 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.access.policy import public
-from core.audit.trail import record
+from core.audit.trail import UNTRACED_KEY, record
 from core.config import OidcProvider
-from core.crypto.fields import active_keyring
+from core.crypto.fields import active_keyring, open_platform, seal_platform
 from core.db import request_session
 from core.errors import Invalid, field_error
 from core.identity import authn
@@ -51,6 +54,12 @@ LEEWAY_SECONDS = 60
 # How long to wait for each answer of a provider (discovery, keys, tokens):
 # without a limit, a provider that stalls would hold a worker for good.
 PROVIDER_TIMEOUT_SECONDS = 10.0
+# A resident (not staff) proving who they are, to sign a tip: where to send
+# them back, and the proven identity, sealed, in their own session cookie.
+RESIDENT_BACK = "sso_resident_back"
+RESIDENT_IDENTITY = "sso_resident_identity"
+RESIDENT_SECONDS = 30 * 60
+SAFE_BACK = re.compile(r"^/c/[a-z0-9-]+/[A-Za-z0-9/_-]*$")
 
 
 def init_app(app: Flask) -> None:
@@ -143,6 +152,13 @@ def _refuse(provider: str, reason: str, status: int) -> Any:
 @bp.get("/login/sso/<provider>")
 @public("starts single sign-on with a configured provider")
 def start(provider: str) -> Any:
+    # Staff signing in: a resident's round trip left unfinished in this
+    # browser must not turn this one into a resident's.
+    session.pop(RESIDENT_BACK, None)
+    return _authorize(provider)
+
+
+def _authorize(provider: str) -> Any:
     if provider not in providers():
         abort(404)
     client = current_app.extensions["binhyen.oauth"].create_client(provider)
@@ -157,12 +173,58 @@ def start(provider: str) -> Any:
         return _refuse(provider, "provider_unreachable", 503)
 
 
+@bp.get("/login/sso/<provider>/resident")
+@public("a resident proves who they are, to sign a tip; no account is made")
+def start_resident(provider: str) -> Any:
+    """Single sign-on for a resident: no account is looked for or made; the
+    proven identity waits, sealed, in the browser's session until the page
+    that asked for it (``next``, a page of a commune) takes it."""
+    back = request.args.get("next", "")
+    if not SAFE_BACK.match(back):
+        abort(400)
+    request.environ[UNTRACED_KEY] = True
+    session[RESIDENT_BACK] = back
+    return _authorize(provider)
+
+
+def _resident_proven(provider: str, claim: str, value: str, claims: Any) -> Any:
+    db = request_session()
+    proven = {"provider": provider, claim: value}
+    if claims.get("name"):
+        proven["name"] = str(claims["name"])
+    session[RESIDENT_IDENTITY] = {
+        "sealed": seal_platform(db, "resident identity", json.dumps(proven)),
+        "at": int(time.time()),
+    }
+    db.commit()
+    logger.info("a resident proved their identity through %s", provider)
+    return redirect(session.pop(RESIDENT_BACK))
+
+
+def resident_identity() -> dict[str, str] | None:
+    """The identity a resident proved by single sign-on in this browser in
+    the last half hour, or None."""
+    held = session.get(RESIDENT_IDENTITY)
+    if not held or time.time() - held.get("at", 0) > RESIDENT_SECONDS:
+        return None
+    opened: dict[str, str] = json.loads(
+        open_platform(request_session(), "resident identity", held["sealed"])
+    )
+    return opened
+
+
+def forget_resident_identity() -> None:
+    session.pop(RESIDENT_IDENTITY, None)
+
+
 @bp.get("/login/sso/<provider>/callback")
 @public("the provider sends the browser back here")
 def callback(provider: str) -> Any:
     config = providers().get(provider)
     if config is None:
         abort(404)
+    if RESIDENT_BACK in session:
+        request.environ[UNTRACED_KEY] = True
     client = current_app.extensions["binhyen.oauth"].create_client(provider)
     if request.args.get("error") == "access_denied":
         return _refuse(provider, "cancelled", 401)
@@ -184,6 +246,8 @@ def callback(provider: str) -> Any:
     value = str(claims.get(config.claim, "")) if claims else ""
     if not value:
         return _refuse(provider, "missing_claim", 401)
+    if RESIDENT_BACK in session:
+        return _resident_proven(provider, config.claim, value, claims)
 
     db = request_session()
     identity = db.scalars(

@@ -162,3 +162,19 @@ class Throttle:
 
     def clear(self, kind: str, value: str) -> None:
         self.store.clear(self._key(kind, value), self._window())
+
+
+def limiter(limit: int, window_seconds: int) -> Throttle:
+    """A throttle of ``limit`` counts per key in each ``window_seconds``, on
+    the app's own store (Redis, or the database while Redis is away) and
+    keyed under its secret: for limits other than sign-in's, such as a
+    public form's."""
+    from flask import current_app
+
+    sign_in: Throttle = current_app.extensions["binhyen.throttle"]
+    return Throttle(
+        sign_in.store,
+        sign_in.secret.decode(),
+        limit=limit,
+        window_seconds=window_seconds,
+    )

@@ -14,7 +14,6 @@ from core.access.policy import caller_holds, requires, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
 from core.api.pagination import PAGINATION
 from core.db import request_session
-from core.errors import Forbidden
 from core.identity.service import display_name
 from core.mentoring import service
 from core.mentoring.schemas import AssignmentSchema, ContactPatchSchema, ContactSchema
@@ -123,13 +122,9 @@ class ContactById(MethodView):
         """Correct a contact: its author, or the chief. Needs If-Match."""
         db = request_session()
         contact = service.get_contact(db, reachable(db, person_id).id, contact_id)
-        if contact.officer_id != signed_in().user_id and not caller_holds(
-            "assignments:write"
-        ):
-            raise Forbidden(
-                "Only the officer who recorded this contact, or the chief, can "
-                "change it."
-            )
+        service.check_may_correct(
+            contact, signed_in().user_id, caller_holds("assignments:write")
+        )
         check_if_match(contact)
         service.update_contact(db, contact, values)
         db.commit()

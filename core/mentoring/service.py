@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.access.service import holders_of
 from core.db import local_today
-from core.errors import Conflict, Invalid, NotFound, field_error
+from core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from core.identity.models import User
 from core.mentoring.models import Assignment, Channel, Contact
 from core.people.models import Person
@@ -168,6 +168,15 @@ def record_contact(
     db.flush()
     _settle(db, contact)
     return contact
+
+
+def check_may_correct(contact: Contact, user_id: Any, manages: bool) -> None:
+    """Only the officer who recorded a contact, or the chief (who manages
+    assignments), may correct it."""
+    if contact.officer_id != user_id and not manages:
+        raise Forbidden(
+            "Only the officer who recorded this contact, or the chief, can change it."
+        )
 
 
 def update_contact(db: Session, contact: Contact, values: Mapping[str, Any]) -> Contact:

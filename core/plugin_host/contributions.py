@@ -66,6 +66,8 @@ class Metric:
     (tests done); periods then take the last month's value instead of the
     sum of the months. ``concentration``: a count, such as tips about places
     of use, where one hamlet holding most of it is itself a warning.
+    ``link``: the endpoint of one of the plugin's pages (taking the commune)
+    that lists what the figure counts; the dashboard links the figure there.
     """
 
     key: str
@@ -75,6 +77,7 @@ class Metric:
     hamlet_id: uuid.UUID | None = None
     stock: bool = False
     concentration: bool = False
+    link: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from core.access.policy import (
     caller_holds,
+    holds_anywhere,
     permissions_in_commune,
     permissions_in_region,
     public,
@@ -149,7 +150,11 @@ def home() -> Any:
     if len(places) == 1 and memberships[0]["commune"]:
         # One commune: go straight to it.
         return redirect(url_for("web.commune_home", commune=memberships[0]["commune"]))
-    return render_template("home.html", memberships=memberships)
+    return render_template(
+        "home.html",
+        memberships=memberships,
+        may_ask=holds_anywhere(db, principal, "access:request"),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])

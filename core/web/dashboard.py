@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -145,9 +145,18 @@ def _plugin_metrics(db: Session, today: date) -> list[dict[str, Any]]:
         {
             "label": metric.label_en if english else metric.label_vi,
             "value": metric.value,
+            "url": _link(metric.link),
         }
         for _plugin, metric in found
+        if metric.hamlet_id is None
     ]
+
+
+def _link(endpoint: str | None) -> str | None:
+    """The address of a metric's list, if its plugin serves that page."""
+    if endpoint is None or endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, commune=g.commune.slug)
 
 
 def render() -> Any:

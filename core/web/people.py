@@ -24,15 +24,21 @@ from core.audit.trail import record
 from core.cases import service as cases
 from core.cases.models import CaseKind, CaseOutcome, RehabSetting
 from core.cases.rules import rulesets
-from core.cases.schemas import CaseSchema, CloseSchema, ExtensionSchema
+from core.cases.schemas import (
+    CasePatchSchema,
+    CaseSchema,
+    CloseSchema,
+    ExtensionSchema,
+)
 from core.commitments import service as commitments
 from core.db import local_today, request_session
+from core.errors import NotFound
 from core.hamlets.models import Hamlet
 from core.identity.models import User
 from core.identity.service import display_name
 from core.mentoring import service as mentoring
 from core.mentoring.models import Channel
-from core.mentoring.schemas import ContactSchema
+from core.mentoring.schemas import ContactPatchSchema, ContactSchema
 from core.people import service, visibility
 from core.people.models import Person, PersonStatus
 from core.people.reach import note_read, people_in_reach, reachable
@@ -338,6 +344,60 @@ def contact(person_id: uuid.UUID) -> Any:
     return _act(person_id, add, _("The contact is recorded."), "#contacts")
 
 
+@bp.route("/<uuid:person_id>/contacts/<uuid:contact_id>", methods=["GET", "POST"])
+@requires("contacts:write")
+def correct_contact(person_id: uuid.UUID, contact_id: uuid.UUID) -> Any:
+    """Correct a contact: its author, or the chief, as through the API."""
+    db = request_session()
+    subject = reachable(db, person_id)
+    found = mentoring.get_contact(db, subject.id, contact_id)
+    mentoring.check_may_correct(
+        found, signed_in().user_id, caller_holds("assignments:write")
+    )
+    refusal = None
+    if request.method == "POST":
+
+        def change() -> Any:
+            check_version(found)
+            mentoring.update_contact(db, found, read_form(ContactPatchSchema()))
+            db.commit()
+            return found
+
+        _changed, refusal = attempt(change)
+        if refusal is None:
+            flash(_("The contact is corrected."))
+            return redirect(
+                url_for(".person", commune=g.commune.slug, person_id=person_id)
+                + "#contacts"
+            )
+    note_read(
+        db, subject, "contacts", ContactSchema().fields, {"contact": str(found.id)}
+    )
+    db.commit()
+    return render_template(
+        "people/contact.html",
+        person=subject,
+        contact=found,
+        refusal=refusal,
+        form=request.form if refusal else None,
+    ), (refusal.status if refusal else 200)
+
+
+@bp.post("/<uuid:person_id>/transfers/<uuid:transfer_id>/cancel")
+@requires("transfers:write")
+def cancel_transfer(person_id: uuid.UUID, transfer_id: uuid.UUID) -> Any:
+    """Withdraw a transfer still waiting for the other commune's answer."""
+
+    def withdraw(db: Any, subject: Person) -> Any:
+        found = transfer_service.get_outgoing(db, transfer_id)
+        if found.person_id != subject.id:
+            raise NotFound("This person's file has no transfer with that id.")
+        check_version(found)
+        return transfer_service.cancel(db, found, display_name(db, signed_in()))
+
+    return _act(person_id, withdraw, _("The transfer is withdrawn."), "#moving")
+
+
 @bp.post("/<uuid:person_id>/transfers")
 @requires("transfers:write")
 def transfer(person_id: uuid.UUID) -> Any:
@@ -456,6 +516,16 @@ def extend_case(person_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         lambda db, found: cases.extend(db, found, read_form(ExtensionSchema())),
         _("The case is extended."),
     )
+
+
+@bp.post("/<uuid:person_id>/cases/<uuid:case_id>/correct")
+@requires("cases:write")
+def correct_case(person_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    def correct(db: Any, found: Any) -> None:
+        for key, value in read_form(CasePatchSchema()).items():
+            setattr(found, key, value.strip())
+
+    return _case_change(person_id, case_id, correct, _("The decision is corrected."))
 
 
 @bp.post("/<uuid:person_id>/cases/<uuid:case_id>/close")

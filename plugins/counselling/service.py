@@ -21,7 +21,7 @@ from core.toolkit import (
     Metric,
     NotFound,
     Person,
-    audit_record,
+    audit,
     bound_commune,
     enqueue_job,
     field_error,
@@ -72,7 +72,7 @@ def get_entry(session: Session, entry_id: uuid.UUID) -> Entry:
 def note_entries_read(session: Session, entries: list[Entry]) -> None:
     """Audit that the caller saw the free text of these entries."""
     for entry in entries:
-        audit_record(
+        audit(
             session,
             "counselling.read",
             object_type="counselling_entry",

@@ -467,6 +467,7 @@ def metrics(db: Session, start: date, end: date) -> list[Metric]:
             "Người điều trị Methadone",
             "People on Methadone",
             db.scalar(treated) or 0,
+            link="methadone_web.points",
         ),
         Metric("methadone.doses", "Liều đã uống", "Doses taken", attended(*DOSES)),
         Metric(

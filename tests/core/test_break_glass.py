@@ -19,6 +19,7 @@ from core.identity.authn import Principal
 from plugins.bulletin.models import Notice
 from tenants.isolation import bind_tenant
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 from tests.support.jobs import drain
 
 REASON = "Người này chuyển đến xã tôi, cần đối chiếu quyết định quản lý cũ."
@@ -224,3 +225,66 @@ def test_a_chief_of_another_commune_cannot_decide_here(
         headers=f.bearer(other.token),
     )
     assert refused.status_code == 403
+
+
+# -- the pages ------------------------------------------------------------------
+
+
+def test_on_the_pages_a_region_admin_asks_the_chief_approves_and_the_file_opens(
+    app: Flask, database: Database
+) -> None:
+    home = f.staffed_commune(database, "05089")
+    with f.in_commune(database, home.commune) as db:
+        person = f.person(db, "Lò Văn Thắng", phone="0912345678")
+        db.commit()
+    admin, _token = _region_admin(database)
+    slug = home.commune.slug
+    asker = app.test_client()
+    assert sign_in(asker, admin.username, f.PASSWORD).status_code == 302
+    chosen = asker.get(f"/break-glass/?commune={slug}")
+    assert chosen.headers["Location"].endswith(f"/break-glass/{slug}")
+    page = asker.get(f"/break-glass/{slug}").get_data(as_text=True)
+    csrf = csrf_from(page)
+    read_url = f"/break-glass/{slug}/persons/{person.id}"
+    assert asker.get(read_url).status_code == 403  # nothing granted yet
+
+    refused = asker.post(
+        f"/break-glass/{slug}",
+        data={"csrf_token": csrf, "subject_id": str(person.id), "reason": "cần"},
+    )
+    assert refused.status_code == 422
+    assert 'id="e-reason"' in refused.get_data(as_text=True)
+    asked = asker.post(
+        f"/break-glass/{slug}",
+        data={
+            "csrf_token": csrf,
+            "subject_id": str(person.id),
+            "reason": REASON,
+            "hours": "4",
+        },
+    )
+    assert asked.status_code == 302
+    with f.in_commune(database, home.commune) as db:
+        grant = db.scalars(select(AccessGrant)).one()
+
+    chief = app.test_client()
+    assert sign_in(chief, home.chief.username, f.PASSWORD).status_code == 302
+    admin_page = chief.get(f"/c/{slug}/admin").get_data(as_text=True)
+    assert REASON in admin_page
+    decided = chief.post(
+        f"/c/{slug}/admin/break-glass/{grant.id}",
+        data={"csrf_token": csrf_from(admin_page), "decision": "approve"},
+    )
+    assert decided.status_code == 302
+
+    listed = asker.get(f"/break-glass/{slug}").get_data(as_text=True)
+    assert f'href="{read_url}"' in listed
+    opened = asker.get(read_url)
+    assert opened.status_code == 200
+    text = opened.get_data(as_text=True)
+    assert "Lò Văn Thắng" in text and "0912345678" in text
+    with f.in_commune(database, home.commune) as db:
+        reads = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "person.read")
+        ).all()
+    assert [(e.details or {}).get("break_glass") for e in reads] == [str(grant.id)]

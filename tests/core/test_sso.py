@@ -236,6 +236,26 @@ def test_a_provisioned_person_signs_in_through_vneid_end_to_end(
     assert _platform_events(database, "sign_in.refused") == []
 
 
+def test_a_resident_round_trip_left_unfinished_does_not_capture_a_staff_sign_in(
+    browser: FlaskClient, database: Database, sso_app: Flask
+) -> None:
+    account = _provisioned(sso_app, database)
+    left = browser.get("/login/sso/vneid/resident?next=/c/cao-phong/tips/new")
+    assert left.status_code == 302
+
+    landed, _callback = _sign_on(browser)
+    assert landed.headers["Location"] == "/"
+    assert _is_signed_in_as(browser, account.username)
+
+
+def test_a_resident_is_sent_back_only_to_a_page_of_a_commune(
+    browser: FlaskClient,
+) -> None:
+    for elsewhere in ("https://evil.example/", "//evil.example/c/x/", "/login"):
+        answer = browser.get(f"/login/sso/vneid/resident?next={elsewhere}")
+        assert answer.status_code == 400, elsewhere
+
+
 def test_an_id_token_just_past_its_expiry_is_accepted_within_the_leeway(
     browser: FlaskClient, database: Database, provider: OpenIdProvider, sso_app: Flask
 ) -> None:

@@ -18,6 +18,7 @@ from core.mentoring import service as mentoring
 from core.people.models import Person, PersonStatus
 from core.worklist.models import WorkItem
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 from tests.core.test_crypto import dump
 from tests.support.jobs import run_due_jobs
 
@@ -256,3 +257,33 @@ def test_nothing_of_a_transferred_file_is_in_a_dump(
     raw = dump(app, backend, tmp_path)
     for value in (NUMBER, "Chuyển đến ở nhà vợ"):
         assert value.encode() not in raw, value
+
+
+def test_a_transfer_still_waiting_is_withdrawn_from_the_persons_page(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    home = f.staffed_commune(database, "05089")
+    away = f.staffed_commune(database, "05098")
+    person = _file(database, home)
+    sent = _send(client, home, person, away)
+    assert sent.status_code == 201
+    browser = app.test_client()
+    assert sign_in(browser, home.chief.username, f.PASSWORD).status_code == 302
+    page = browser.get(f"/c/{home.commune.slug}/people/{person.id}")
+    html = page.get_data(as_text=True)
+    transfer = sent.get_json()["id"]
+    action = f"/c/{home.commune.slug}/people/{person.id}/transfers/{transfer}/cancel"
+    assert f'action="{action}"' in html
+    withdrawn = browser.post(
+        action,
+        data={
+            "csrf_token": csrf_from(html),
+            "version": str(sent.get_json()["version"]),
+        },
+    )
+    assert withdrawn.status_code == 302
+    listed = client.get(
+        f"/api/v1/c/{home.commune.slug}/persons/{person.id}/transfers",
+        headers=f.bearer(home.token),
+    ).get_json()
+    assert [t["status"] for t in listed] == ["cancelled"]

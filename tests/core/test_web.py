@@ -7,11 +7,13 @@ import io
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import Database
+from core.mentoring import service as mentoring_service
 from core.worklist.models import ItemStatus, WorkItem
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
@@ -188,3 +190,96 @@ def test_a_hamlet_team_member_lists_only_the_people_of_their_hamlet(
     page = client.get(f"/c/{chief.commune.slug}/people/").get_data(as_text=True)
     assert "Người Xóm Tôi" in page and "Người Xóm Khác" not in page
     assert "Tầng" not in page  # a hamlet team never sees a tier
+
+
+def test_the_chiefs_home_counts_people_by_tier_each_linked_to_its_list(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        for name in ("Lò Văn Một", "Lò Văn Hai"):
+            f.tier_change(db, f.person(db, name), tier=1)
+        f.person(db, "Lò Văn Ba")
+        db.commit()
+    _browser(client, chief)
+    slug = chief.commune.slug
+    page = client.get(f"/c/{slug}/").get_data(as_text=True)
+    tier_one = re.search(
+        rf'<a href="/c/{slug}/people/\?tier=1">\s*<span class="bar-label">Tầng 1</span>'
+        r'.*?<span class="bar-count">(\d+)</span>',
+        page,
+        re.S,
+    )
+    assert tier_one and tier_one.group(1) == "2"
+    listed = client.get(f"/c/{slug}/people/?tier=1").get_data(as_text=True)
+    assert "Lò Văn Một" in listed and "Lò Văn Hai" in listed
+    assert "Lò Văn Ba" not in listed
+
+
+def test_a_contact_and_a_cases_decision_are_corrected_on_the_pages(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        subject = f.person(db, "Lò Văn Chiến")
+        contact = f.contact(db, subject)
+        case = f.case(db, subject)
+        db.commit()
+    browser, _csrf = _browser(client, chief)
+    base = f"/c/{chief.commune.slug}/people/{subject.id}"
+    file = browser.get(base).get_data(as_text=True)
+    assert f'href="{base}/contacts/{contact.id}"' in file
+    page = browser.get(f"{base}/contacts/{contact.id}").get_data(as_text=True)
+    csrf = csrf_from(page)
+    sent = {"csrf_token": csrf, "version": str(contact.version), "channel": "call"}
+    refused = browser.post(
+        f"{base}/contacts/{contact.id}", data={**sent, "contacted_on": "2026-02-30"}
+    )
+    assert refused.status_code == 422
+    assert 'id="e-contacted_on"' in refused.get_data(as_text=True)
+    done = browser.post(
+        f"{base}/contacts/{contact.id}", data={**sent, "contacted_on": "2026-02-03"}
+    )
+    assert done.status_code == 302
+    with f.in_commune(database, chief.commune) as db:
+        changed = mentoring_service.get_contact(db, subject.id, contact.id)
+        assert (changed.channel.value, changed.contacted_on.isoformat()) == (
+            "call",
+            "2026-02-03",
+        )
+    # Sent again from the same page, the old version is refused.
+    stale = browser.post(
+        f"{base}/contacts/{contact.id}", data={**sent, "contacted_on": "2026-02-04"}
+    )
+    assert stale.status_code == 412
+
+    corrected = browser.post(
+        f"{base}/cases/{case.id}/correct",
+        data={
+            "csrf_token": csrf,
+            "version": str(case.version),
+            "decision_number": "15/QĐ-UBND",
+            "decided_by": "Chủ tịch UBND xã",
+        },
+    )
+    assert corrected.status_code == 302
+    shown = browser.get(f"{base}/cases/{case.id}").get_data(as_text=True)
+    assert "15/QĐ-UBND" in shown
+
+
+def test_an_officer_may_correct_only_the_contacts_they_recorded(
+    app: Flask, database: Database
+) -> None:
+    staffed = f.staffed_commune(database, "05089")
+    with f.in_commune(database, staffed.commune) as db:
+        subject = f.person(db, "Lò Văn Chiến")
+        contact = f.contact(db, subject)  # recorded by someone else
+        db.commit()
+    officer, _token = f.mentor(database, staffed, subject.id)
+    browser = app.test_client()
+    assert sign_in(browser, officer.username, f.PASSWORD).status_code == 302
+    base = f"/c/{staffed.commune.slug}/people/{subject.id}"
+    assert f"{base}/contacts/{contact.id}" not in browser.get(base).get_data(
+        as_text=True
+    )
+    assert browser.get(f"{base}/contacts/{contact.id}").status_code == 403

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.app import access_declaration
 from core.audit.models import PlatformAuditEvent
 from core.audit.trail import note_cross_commune
 from core.db import Database
@@ -38,13 +39,19 @@ from tests.tenants.conftest import World, snapshot, tenant_models
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def commune_routes(app: Flask) -> list[tuple[Any, str]]:
+def commune_routes(app: Flask, public: bool = False) -> list[tuple[Any, str]]:
+    """Routes under a commune's URL, with each method: those that need a
+    permission or a sign-in, or with ``public`` those open to anyone (a
+    resident's tip form), which must answer anyone and so are checked apart."""
     found = []
     for rule in app.url_map.iter_rules():
         if "commune" not in rule.arguments:
             continue
+        declared = access_declaration(app.view_functions[rule.endpoint])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            found.append((rule, method))
+            opened = declared.get(method, declared.get("*")) == "public"
+            if opened == public:
+                found.append((rule, method))
     return found
 
 
@@ -228,6 +235,26 @@ def test_every_route_of_a_commune_refuses_a_signed_in_browser_of_another(
         )
         assert answer.status_code == 403, (method, rule.rule, answer.status_code)
 
+    assert snapshot(database, world.b) == before
+
+
+def test_public_routes_of_a_commune_reveal_and_change_nothing_of_it(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    """Routes open to anyone (a resident sending a tip) answer a member of
+    another commune as they would anyone: with nothing of the commune's
+    records, and, sent an empty body, without changing anything."""
+    before = snapshot(database, world.b)
+    hidden = world.secrets_of("b")
+    routes = commune_routes(app, public=True)
+    assert routes, "the tip plugin's public routes are found"
+    for rule, method in routes:
+        values = _values_for(rule, world.b.commune.slug, world.path_ids["b"])
+        url = _url(app, rule, method, values)
+        answer = _call(client, method, url, f.bearer(world.a.token))
+        assert answer.status_code < 500, (method, rule.rule)
+        body = answer.get_data(as_text=True)
+        assert not any(secret in body for secret in hidden), (method, rule.rule)
     assert snapshot(database, world.b) == before
 
 

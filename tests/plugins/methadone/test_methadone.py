@@ -6,6 +6,7 @@ has not switched the plugin on."""
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -512,3 +513,21 @@ def test_a_points_csv_is_imported_from_the_page_whole_or_refused_line_by_line(
     )
     assert imported.status_code == 302
     assert _days_recorded(database, clinic) == 3
+
+
+def test_the_chiefs_dashboard_shows_the_plugins_figure_linked_to_its_list(
+    app: Flask, database: Database, clinic: Clinic
+) -> None:
+    browser = app.test_client()
+    chief = clinic.staffed.chief
+    assert sign_in(browser, chief.username, f.PASSWORD).status_code == 302
+    slug = clinic.staffed.commune.slug
+    page = browser.get(f"/c/{slug}/").get_data(as_text=True)
+    linked = re.search(
+        rf'<dt><a href="/c/{slug}/methadone/">Người điều trị Methadone</a></dt>'
+        r"<dd>(\d+)</dd>",
+        page,
+    )
+    assert linked, "the figure is missing or not linked to the points"
+    assert linked.group(1) == "1"
+    assert f'href="/c/{slug}/figures"' in page
