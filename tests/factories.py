@@ -11,7 +11,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -59,6 +59,12 @@ from plugins.bulletin.models import Notice, Receipt
 from plugins.compulsory_rehab import service as compulsory_rehab
 from plugins.compulsory_rehab.models import Document as RehabDocument
 from plugins.compulsory_rehab.models import Dossier
+from plugins.counselling import service as counselling
+from plugins.counselling.models import Channel as MessageChannel
+from plugins.counselling.models import ChannelKind, Delivery, Purpose
+from plugins.counselling.models import Contact as ReminderContact
+from plugins.counselling.models import Entry as CounsellingEntry
+from plugins.counselling.models import Message as Reminder
 from plugins.drug_testing import service as drug_testing
 from plugins.drug_testing.models import Disclosure, DrugTest, Referral
 from plugins.methadone import service as methadone
@@ -71,6 +77,8 @@ from plugins.methadone.models import (
     DoseChange,
     Enrolment,
 )
+from plugins.outreach import service as outreach
+from plugins.outreach.models import OutreachSession
 from plugins.tips import service as tips
 from plugins.tips.models import (
     HamletLink,
@@ -264,10 +272,12 @@ def plugin_on(db: Session, name: str = "bulletin") -> CommunePlugin:
 # routes answer another commune's member with 403, not 404.
 HARNESS_PLUGINS = (
     "bulletin",
+    "compulsory_rehab",
+    "counselling",
     "drug_testing",
     "methadone",
+    "outreach",
     "tips",
-    "compulsory_rehab",
 )
 
 
@@ -692,6 +702,78 @@ def rehab_document(
     return document
 
 
+# -- outreach and counselling ---------------------------------------------------
+
+
+def outreach_session(db: Session) -> OutreachSession:
+    """A session planned at a school, through the service."""
+    values = {
+        "setting": "school",
+        "school": "Trường THCS Tây Phong",
+        "place": "Hội trường",
+        "topic": "Tác hại của ma túy",
+        "planned_on": date(2026, 12, 10),
+    }
+    return outreach.create(db, values, authn.operator("tests"))
+
+
+def counselling_entry(db: Session) -> CounsellingEntry:
+    values = {
+        "occurred_at": datetime(2026, 12, 3, 13, 15, tzinfo=UTC),
+        "means": "phone",
+        "topic": "family",
+        "details": "Mẹ lo con trai dùng ma túy",
+    }
+    return counselling.create_entry(db, values, authn.operator("tests"))
+
+
+def message_channel(db: Session) -> MessageChannel:
+    """The commune's SMS channel, set up once."""
+    found = counselling.get_channel(db, ChannelKind.SMS)
+    values = {"url": "https://sms.example.vn/send", "secret": "token"}
+    return found or counselling.save_channel(db, ChannelKind.SMS, None, values)
+
+
+def _channel_kind(db: Session, place: Commune) -> str:
+    """A channel only this commune sets up (e-mail in 05089, Zalo elsewhere):
+    channels are named by kind, so the isolation harness needs a kind the
+    other commune does not have."""
+    if place.code == "05089":
+        kind, values = ChannelKind.EMAIL, {"host": "mail.example.vn"}
+        values["sender"] = "congan@example.vn"
+    else:
+        kind, values = ChannelKind.ZALO, {"url": "https://zalo.example.vn/send"}
+    counselling.save_channel(db, kind, None, {**values, "secret": "token"})
+    return kind.value
+
+
+def reminder_contact(db: Session) -> ReminderContact:
+    values = {
+        "relation": "family",
+        "name": "Bùi Thị Hoa",
+        "channel": "sms",
+        "phone": "0912 345 678",
+    }
+    return counselling.add_contact(db, person(db), values, authn.operator("tests"))
+
+
+def reminder(db: Session) -> Reminder:
+    """A reminder written directly, so nothing is sent."""
+    row = Reminder(
+        contact_id=reminder_contact(db).id,
+        purpose=Purpose.APPOINTMENT,
+        channel=ChannelKind.SMS,
+        at=datetime(2026, 12, 10, 1, 30, tzinfo=UTC),
+        place="Trạm Y tế xã",
+        status=Delivery.SENT,
+        attempts=1,
+        recorded_by="tests",
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 def commune_export(
     db: Session, audience: Audience = Audience.COMMUNE, content: bytes = PDF_BYTES
 ) -> CommuneExport:
@@ -805,6 +887,11 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     Attendance: _attendance,
     Alert: _alert,
     CommuneExport: lambda db, place: commune_export(db),
+    OutreachSession: lambda db, place: outreach_session(db),
+    CounsellingEntry: lambda db, place: counselling_entry(db),
+    MessageChannel: lambda db, place: message_channel(db),
+    ReminderContact: lambda db, place: reminder_contact(db),
+    Reminder: lambda db, place: reminder(db),
     Tip: lambda db, place: tip(db),
     SealedIdentity: _tip_identity,
     Message: _tip_message,
@@ -844,6 +931,11 @@ PATH_FACTORIES: dict[str, Callable[[Session, Commune], Any]] = {
     "point_id": lambda db, place: dispensing_point(db).id,
     "enrolment_id": lambda db, place: enrolment(db).id,
     "export_id": lambda db, place: commune_export(db).id,
+    "session_id": lambda db, place: outreach_session(db).id,
+    "entry_id": lambda db, place: counselling_entry(db).id,
+    "kind": _channel_kind,
+    "reminder_contact_id": lambda db, place: reminder_contact(db).id,
+    "reminder_id": lambda db, place: reminder(db).id,
     "tip_id": lambda db, place: tip(db).id,
     "dossier_id": lambda db, place: dossier(db).id,
     # The document's own dossier is made too; the harness pairs them by URL.

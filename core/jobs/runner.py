@@ -72,6 +72,11 @@ def run(app: Flask, tenant: uuid.UUID, job_id: uuid.UUID, *, in_process: bool) -
             # Done jobs may be delivered twice; failed ones wait for a person
             # to retry them, which sets them pending again.
             return job.status.value
+        delayed = job.run_after is not None and job.run_after > utcnow()
+        if in_process and delayed and job.attempts == 0:
+            # Handed over at commit but written to start later (enqueue_job's
+            # run_after): with no queue to hold it, it waits for the sweep.
+            return "waiting"
         registered = registry.get(job.name)
         if registered is None:
             job.status, job.last_error = JobStatus.FAILED, "UnknownJob"

@@ -28,7 +28,7 @@ from core.jobs.models import Job, JobStatus
 from core.plugin_host.contributions import JobDefinition
 from tenants.isolation import bind_tenant
 from tests import factories as f
-from tests.support.jobs import drain
+from tests.support.jobs import drain, run_due_jobs
 
 
 def _register(app: Flask, name: str, handler: Callable[..., Any], **kw: Any) -> None:
@@ -480,3 +480,22 @@ def test_failed_jobs_are_listed_and_retried_from_the_command_line(
         JobStatus.QUEUED if "binhyen.redis" in app.extensions else (JobStatus.SKIPPED)
     )
     assert statuses[failed.id] is expected
+
+
+def test_a_job_written_to_start_later_waits_for_its_time(
+    app: Flask, database: Database
+) -> None:
+    _register(app, "tests.hamlet", _add_hamlet)
+    place = f.staffed_commune(database, "05089").commune
+    later = utcnow() + timedelta(hours=1)
+    with app.app_context():
+        job_id = _queue_in(
+            database, place, "tests.hamlet", run_after=later, name="Xóm Muộn"
+        )
+        if "binhyen.redis" not in app.extensions:
+            # Without Redis the commit ran due jobs at once; this one waits.
+            assert runner.run(app, place.id, job_id, in_process=True) == "waiting"
+        run_due_jobs(app)
+    assert _hamlet_names(database, place) == []
+    [job] = _jobs(database, place)
+    assert job.attempts == 0
