@@ -144,14 +144,16 @@ def title_for(status: int) -> str:
     return en if caller_prefers_english() else vi
 
 
-def in_callers_language(text: str) -> str:
+def in_callers_language(text: str, **values: Any) -> str:
     """A message of core or a plugin in the caller's language, where the
-    catalogues have it (messages built from values stay as written)."""
+    catalogues have it. A message built from values names them in the text
+    (``"Line %(line)s: %(message)s"``) and gives them here, so that the
+    sentence is translated whole and the values filled in after."""
     if not has_request_context():
-        return text
+        return text % values if values else text
     from flask_babel import gettext
 
-    return str(gettext(text))
+    return str(gettext(text, **values))
 
 
 def problem_response(

@@ -61,6 +61,7 @@ from core.errors import (
     Problem,
     TooManyRequests,
     field_error,
+    in_callers_language,
     not_after_today,
     refuse,
 )
@@ -182,6 +183,7 @@ __all__ = [
     "get_file",
     "hamlet_scope",
     "hookimpl",
+    "in_callers_language",
     "limiter",
     "local_today",
     "new_id",

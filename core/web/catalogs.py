@@ -49,6 +49,7 @@ REFUSALS = {
     "TooManyRequests": 0,
     "PlanError": 1,
     "field_error": 1,
+    "in_callers_language": 0,
 }
 
 
@@ -73,8 +74,9 @@ def extract_python(
 ) -> Iterator[tuple[Any, ...]]:
     """Babel's own extraction, plus every fixed message given to a refusal
     (``Invalid("...")``, ``field_error(name, "...")``): the pages and the
-    API show those in the caller's language. Messages built with f-strings
-    are left out; they stay in English."""
+    API show those in the caller's language, as ``in_callers_language``
+    does for a message with values in it. Messages built with f-strings are
+    left out; they stay in English."""
     source = fileobj.read()
     yield from extract_from_python(io.BytesIO(source), keywords, comment_tags, options)
     try:

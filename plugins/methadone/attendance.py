@@ -29,7 +29,16 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.toolkit import Actor, Invalid, enqueue_job, field_error, local_today, stamp
+from core.toolkit import (
+    N_,
+    Actor,
+    Invalid,
+    enqueue_job,
+    field_error,
+    in_callers_language,
+    local_today,
+    stamp,
+)
 from plugins.methadone.models import (
     Attendance,
     Attended,
@@ -78,28 +87,35 @@ class _Errors:
 
     def add(self, index: int, row: RawRow, name: str | None, message: str) -> None:
         where = f"rows[{index}]" + (f".{name}" if name else "")
-        said = f"Line {row.line}: {message}" if row.line else message
+        said = in_callers_language(message)
+        if row.line:
+            said = in_callers_language(
+                "Line %(line)s: %(message)s", line=row.line, message=said
+            )
         self.found.append(field_error(where, said, self.location))
 
     def refuse_if_any(self) -> None:
         if not self.found:
             return
         count = len(self.found)
-        more = f" The first {MAX_ERRORS} are listed." if count > MAX_ERRORS else ""
-        raise Invalid(
-            f"{count} errors in the batch, so nothing was recorded. Correct the "
-            f"lines named and send the whole batch again.{more}",
-            errors=self.found[:MAX_ERRORS],
+        detail = in_callers_language(
+            "%(count)s errors in the batch, so nothing was recorded. Correct the "
+            "lines named and send the whole batch again.",
+            count=count,
         )
+        if count > MAX_ERRORS:
+            more = in_callers_language("The first %(n)s are listed.", n=MAX_ERRORS)
+            detail = f"{detail} {more}"
+        raise Invalid(detail, errors=self.found[:MAX_ERRORS])
 
 
 def from_day(day: date, rows: list[dict[str, Any]]) -> list[RawRow]:
     """The lines of a day entered at once: each names the person and what
     happened; the day is the batch's."""
+    twice = N_("Give the day once, as date at the top.")
     return [
         RawRow(
-            {**row, "date": day.isoformat()},
-            problem="Give the day once, as date at the top." if "date" in row else None,
+            {**row, "date": day.isoformat()}, problem=twice if "date" in row else None
         )
         for row in rows
     ]
@@ -169,11 +185,11 @@ def check(
                 errors.add(index, row, str(name), said)
             continue
         if ("person_id" in values) == ("patient_code" in values):
-            errors.add(index, row, "person_id", "Give person_id or patient_code.")
+            errors.add(index, row, "person_id", N_("Give person_id or patient_code."))
         elif values["date"] > today:
-            errors.add(index, row, "date", "In the future.")
+            errors.add(index, row, "date", N_("In the future."))
         elif values["status"] == Attended.MISSED.value and values.get("dose_mg"):
-            errors.add(index, row, "dose_mg", "A missed dose has no amount.")
+            errors.add(index, row, "dose_mg", N_("A missed dose has no amount."))
         else:
             loaded.append((index, row, values))
 
@@ -184,7 +200,7 @@ def check(
         who = "person_id" if "person_id" in values else "patient_code"
         candidates = found.get(_whose(values), [])
         if not candidates:
-            errors.add(index, row, who, "Nobody in treatment at this point has it.")
+            errors.add(index, row, who, N_("Nobody in treatment at this point has it."))
             continue
         day = values["date"]
         enrolment = next(
@@ -196,11 +212,12 @@ def check(
             None,
         )
         if enrolment is None:
-            errors.add(index, row, "date", "Outside the person's treatment here.")
+            errors.add(index, row, "date", N_("Outside the person's treatment here."))
             continue
         if (enrolment.id, day) in seen:
             first = seen[(enrolment.id, day)]
-            errors.add(index, row, "date", f"Same person and day as rows[{first}].")
+            said = in_callers_language("Same person and day as rows[%(n)s].", n=first)
+            errors.add(index, row, "date", said)
             continue
         seen[(enrolment.id, day)] = index
         status = Attended(values["status"])

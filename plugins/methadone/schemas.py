@@ -14,7 +14,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from core.toolkit import Restricted
+from core.toolkit import N_, Restricted
 from plugins.methadone.models import Attended, Phase
 
 _PHASES = [phase.value for phase in Phase]
@@ -165,7 +165,7 @@ class AttendanceRowSchema(ma.Schema):
     patient_code = ma.fields.String(validate=validate.Length(1, 40))
     date = Day(
         required=True,
-        error_messages={"invalid": "Not a date: write 2026-03-02 or 02/03/2026."},
+        error_messages={"invalid": N_("Not a date: write 2026-03-02 or 02/03/2026.")},
     )
     status = ma.fields.String(required=True, validate=validate.OneOf(_ATTENDED))
     dose_mg = ma.fields.Integer(allow_none=True, validate=DOSE)

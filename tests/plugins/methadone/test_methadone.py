@@ -261,7 +261,8 @@ def test_a_malformed_file_is_refused_whole_with_an_error_for_each_line(
         "rows[7]",
         "rows[8].date",
     }
-    assert errors["rows[3].date"].startswith("Line 5: ")
+    # In the caller's language, Vietnamese unless they ask for another.
+    assert errors["rows[3].date"].startswith("Dòng 5: ")
     assert "rows[0]" in errors["rows[8].date"]
     body = bad.get_data(as_text=True)
     assert "CP-9999" not in body and "Xa Văn Toản" not in body
@@ -503,7 +504,7 @@ def test_a_points_csv_is_imported_from_the_page_whole_or_refused_line_by_line(
     )
     assert refused.status_code == 422
     # The wrong line is named in the box at the top, linked to the form.
-    assert "Line 5: " in refused.get_data(as_text=True)
+    assert "Dòng 5: " in refused.get_data(as_text=True)
     assert _days_recorded(database, clinic) == 0
 
     imported = browser.post(
