@@ -8,6 +8,7 @@ the isolation harness fails, naming what is missing, when one is not there.
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ from plugins.methadone.models import (
     Alert,
     AlertKind,
     Attendance,
+    AttendanceImport,
     Attended,
     DispensingPoint,
     DoseChange,
@@ -664,6 +666,20 @@ def _alert(db: Session, place: Commune) -> Alert:
     return row
 
 
+def _attendance_import(db: Session, place: Commune) -> AttendanceImport:
+    """An import waiting for its job, written directly (no job is queued)."""
+    treated = enrolment(db)
+    row = AttendanceImport(
+        point_id=treated.point_id,
+        lines=1,
+        content=json.dumps([[str(treated.id), "2026-01-07", "taken", 30]]).encode(),
+        **stamp(authn.operator("tests")),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
 # -- compulsory rehabilitation -------------------------------------------------
 
 
@@ -886,6 +902,7 @@ TENANT_FACTORIES: dict[type, Callable[[Session, Commune], Any]] = {
     DoseChange: _dose_change,
     Attendance: _attendance,
     Alert: _alert,
+    AttendanceImport: _attendance_import,
     CommuneExport: lambda db, place: commune_export(db),
     OutreachSession: lambda db, place: outreach_session(db),
     CounsellingEntry: lambda db, place: counselling_entry(db),

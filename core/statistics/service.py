@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, undefer
@@ -31,6 +31,7 @@ from core.crypto.fields import open_platform_bytes, seal_platform_bytes
 from core.db import Actor, get_database, local_today, stamp, utcnow
 from core.errors import Conflict, Invalid, NotFound, field_error
 from core.jobs.outbox import enqueue_job
+from core.jobs.progress import show_progress
 from core.statistics import counting, protection
 from core.statistics.counting import Figure
 from core.statistics.models import (
@@ -527,21 +528,6 @@ def request_region_export(
     return found
 
 
-def _progress(
-    model: type[CommuneExport] | type[RegionExport],
-    export_id: uuid.UUID,
-    tenant: uuid.UUID | None,
-    **values: Any,
-) -> None:
-    """Show how far a report has come, in a transaction of its own, so the
-    requester sees it while the job still works."""
-    with get_database().session() as session:
-        if tenant is not None:
-            bind_tenant(session, tenant)
-        session.execute(update(model).where(model.id == export_id).values(**values))
-        session.commit()
-
-
 def build_commune_report(session: Session, commune: Commune, export_id: str) -> None:
     """Job handler of ``core.build_commune_report``: idempotent."""
     from core.statistics import reports
@@ -551,7 +537,7 @@ def build_commune_report(session: Session, commune: Commune, export_id: str) -> 
     ).first()
     if export is None or export.status is ExportStatus.DONE:
         return
-    _progress(
+    show_progress(
         CommuneExport,
         export.id,
         commune.id,
@@ -562,9 +548,9 @@ def build_commune_report(session: Session, commune: Commune, export_id: str) -> 
     try:
         period = Period(export.period_start, export.period_end, export.period_label)
         summary = commune_summary(session, commune, period, export.audience)
-        _progress(CommuneExport, export.id, commune.id, progress=40)
+        show_progress(CommuneExport, export.id, commune.id, progress=40)
         trend = commune_trend(session, commune, report_months(period), export.audience)
-        _progress(CommuneExport, export.id, commune.id, progress=70)
+        show_progress(CommuneExport, export.id, commune.id, progress=70)
         report = reports.commune_report(summary, trend, threshold(), export.language)
         data = reports.render(report, export.format)
     except Exception as exc:
@@ -586,7 +572,7 @@ def build_region_report(session: Session, commune: Commune, export_id: str) -> N
         return
     if export.host_commune_id != commune.id:
         raise RuntimeError("a region's report runs in its host commune's outbox")
-    _progress(
+    show_progress(
         RegionExport,
         export.id,
         None,
@@ -599,9 +585,9 @@ def build_region_report(session: Session, commune: Commune, export_id: str) -> N
         assert region is not None
         period = Period(export.period_start, export.period_end, export.period_label)
         summary = region_summary(session, region, period)
-        _progress(RegionExport, export.id, None, progress=40)
+        show_progress(RegionExport, export.id, None, progress=40)
         trend = region_trend(session, region, report_months(period))
-        _progress(RegionExport, export.id, None, progress=70)
+        show_progress(RegionExport, export.id, None, progress=70)
         report = reports.region_report(summary, trend, threshold(), export.language)
         data = reports.render(report, export.format)
     except Exception as exc:
@@ -620,7 +606,7 @@ def _fail(
     exc: Exception,
 ) -> None:
     logger.warning("report %s failed with %s", export_id, type(exc).__name__)
-    _progress(
+    show_progress(
         model, export_id, tenant, status=ExportStatus.FAILED, error=type(exc).__name__
     )
 

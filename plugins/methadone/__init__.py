@@ -29,7 +29,7 @@ from core.toolkit import (
     TimelineEntry,
     hookimpl,
 )
-from plugins.methadone import demo, rules, service
+from plugins.methadone import attendance, demo, rules, service
 from plugins.methadone.schemas import MethadoneSettings
 
 HEALTH = ("commune_chief", "health_worker")
@@ -97,7 +97,10 @@ def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
 
 @hookimpl
 def binhyen_jobs() -> Iterable[JobDefinition]:
-    return (JobDefinition(rules.EVALUATE_JOB, rules.evaluate_job),)
+    return (
+        JobDefinition(rules.EVALUATE_JOB, rules.evaluate_job),
+        JobDefinition(attendance.IMPORT_JOB, attendance.import_job),
+    )
 
 
 @hookimpl

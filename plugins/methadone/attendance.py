@@ -12,12 +12,18 @@ The CSV file: UTF-8, comma-separated, a first line naming the columns
 02/03/2026), ``status`` (taken, missed or take_home) and, optionally,
 ``dose_mg``. Other columns (a point's export may carry names) are ignored,
 never stored.
+
+The page sends its file to :func:`start_import`: checked at once (a wrong
+file is refused there, line by line, in the caller's language), then
+recorded by the job :func:`import_job`, which reports its progress on the
+import's row for the page to show.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import uuid
 from collections.abc import Mapping
@@ -38,12 +44,15 @@ from core.toolkit import (
     in_callers_language,
     local_today,
     stamp,
+    utcnow,
 )
 from plugins.methadone.models import (
     Attendance,
+    AttendanceImport,
     Attended,
     DispensingPoint,
     Enrolment,
+    ImportStatus,
     patient_code_key,
 )
 from plugins.methadone.rules import EVALUATE_JOB
@@ -282,3 +291,88 @@ def record(db: Session, lines: list[Line], by: Actor) -> int:
     enqueue_job(db, EVALUATE_JOB, enrolment_ids=sorted(str(i) for i in ids))
     logger.info("%d lines of attendance recorded", len(lines))
     return len(lines)
+
+
+IMPORT_JOB = "methadone.import_attendance"
+# Lines recorded between two reports of progress.
+CHUNK = 500
+
+
+@dataclass
+class _Uploader:
+    """Whoever sent the file, as the job stamps the lines they recorded."""
+
+    user_id: uuid.UUID | None
+    username: str
+
+
+def start_import(
+    db: Session, point: DispensingPoint, data: bytes, by: Actor
+) -> AttendanceImport:
+    """Check a point's CSV export now, refusing it whole if a line is wrong,
+    and queue the job that records it. The caller commits."""
+    lines = check(db, point, from_csv(data), "form")
+    kept = [
+        [str(line.enrolment.id), line.day.isoformat(), line.status.value, line.dose_mg]
+        for line in lines
+    ]
+    started = AttendanceImport(
+        point_id=point.id,
+        lines=len(lines),
+        content=json.dumps(kept).encode(),
+        **stamp(by),
+    )
+    db.add(started)
+    db.flush()
+    enqueue_job(db, IMPORT_JOB, import_id=str(started.id))
+    logger.info("import %s of %d lines queued", started.id, len(lines))
+    return started
+
+
+def import_job(db: Session, commune: Any, import_id: str) -> None:
+    """Job handler: record an import's checked lines, a chunk at a time.
+
+    Each chunk is committed with the progress it brings, so the page waiting
+    for the import sees it advance. A run cut short and retried records the
+    same lines again, which corrects rather than doubles them; a finished
+    import is left alone."""
+    started = db.scalars(
+        select(AttendanceImport).where(AttendanceImport.id == uuid.UUID(import_id))
+    ).first()
+    if started is None or started.status is ImportStatus.DONE:
+        return
+    started.status = ImportStatus.RUNNING
+    db.commit()
+    try:
+        lines = _kept_lines(db, started)
+        by = _Uploader(started.recorded_by_id, started.recorded_by)
+        written = 0
+        for first in range(0, len(lines), CHUNK):
+            written += record(db, lines[first : first + CHUNK], by)
+            started.progress = min(99, 100 * written // len(lines))
+            db.commit()
+    except Exception as exc:
+        db.rollback()
+        logger.warning("import %s failed with %s", started.id, type(exc).__name__)
+        started.status = ImportStatus.FAILED
+        db.commit()
+        raise
+    started.recorded, started.content = written, None
+    started.status, started.progress = ImportStatus.DONE, 100
+    started.finished_at = utcnow()
+    logger.info("import %s done: %d lines recorded", started.id, written)
+
+
+def _kept_lines(db: Session, started: AttendanceImport) -> list[Line]:
+    """The lines kept when the file was checked, with their enrolments (a line
+    whose enrolment was deleted since is dropped)."""
+    kept = json.loads(started.content or b"[]")
+    ids = {uuid.UUID(row[0]) for row in kept}
+    enrolments = {
+        e.id: e for e in db.scalars(select(Enrolment).where(Enrolment.id.in_(ids)))
+    }
+    return [
+        Line(enrolments[uuid.UUID(e)], date.fromisoformat(d), Attended(s), dose)
+        for e, d, s, dose in kept
+        if uuid.UUID(e) in enrolments
+    ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -29,10 +29,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.toolkit import (
     Base,
+    EncryptedBytes,
     EncryptedText,
     Recorded,
     TenantOwned,
     Timestamped,
+    UtcDateTime,
     new_id,
     person_reference,
     text_enum,
@@ -160,6 +162,41 @@ class Attendance(TenantOwned, Recorded, Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     status: Mapped[Attended] = mapped_column(text_enum(Attended, 16))
     dose_mg: Mapped[int | None] = mapped_column(Integer)
+
+
+class ImportStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AttendanceImport(TenantOwned, Recorded, Base):
+    """A point's CSV export sent from the page, checked when it was sent and
+    recorded by a job, so that the page can show how far it has come. Only
+    the checked lines are kept (enrolment, day, what happened; never the
+    file, its codes or names), encrypted, and only until the job has
+    recorded them."""
+
+    __tablename__ = "methadone_imports"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "point_id"],
+            ["methadone_points.tenant_id", "methadone_points.id"],
+        ),
+        Index(None, "tenant_id", "point_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    point_id: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[ImportStatus] = mapped_column(
+        text_enum(ImportStatus, 16), default=ImportStatus.PENDING
+    )
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    lines: Mapped[int] = mapped_column(Integer)
+    recorded: Mapped[int | None] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(EncryptedBytes(), deferred=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Alert(TenantOwned, Base):

@@ -31,7 +31,13 @@ from core.toolkit import (
     signed_in,
 )
 from plugins.methadone import attendance, service
-from plugins.methadone.models import Attendance, Attended, Enrolment, EnrolmentStatus
+from plugins.methadone.models import (
+    Attendance,
+    AttendanceImport,
+    Attended,
+    Enrolment,
+    EnrolmentStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +133,21 @@ def day_at_point(
         doses=doses,
         writes=caller_holds(WRITE),
         statuses=[(a.value, _(a.value)) for a in Attended],
+        imports=_recent_imports(point.id) if caller_holds(WRITE) else [],
         refusal=refusal,
     ), status
+
+
+def _recent_imports(point_id: uuid.UUID) -> list[AttendanceImport]:
+    """The point's last imports, newest first, for the page to follow."""
+    return list(
+        request_session().scalars(
+            select(AttendanceImport)
+            .where(AttendanceImport.point_id == point_id)
+            .order_by(AttendanceImport.recorded_at.desc())
+            .limit(5)
+        )
+    )
 
 
 @bp.post("/points/<uuid:point_id>")
@@ -194,11 +213,11 @@ def _on_page_rows(refusal: Refusal) -> Refusal:
 @bp.post("/points/<uuid:point_id>/imports")
 @requires(WRITE)
 def import_csv(point_id: uuid.UUID) -> Any:
-    """Import the point's CSV export: all of it, or none with each wrong
-    line named."""
+    """Check the point's CSV export now (refused whole, each wrong line
+    named) and leave its recording to a job the day's page follows."""
     db = request_session()
 
-    def load() -> int:
+    def load() -> AttendanceImport:
         point = service.get_point(db, point_id)
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -206,15 +225,20 @@ def import_csv(point_id: uuid.UUID) -> Any:
                 "Choose the CSV file to import.",
                 errors=[field_error("file", "No file chosen.", "form")],
             )
-        data = upload.read()
-        lines = attendance.check(db, point, attendance.from_csv(data), "form")
-        written = attendance.record(db, lines, signed_in())
+        started = attendance.start_import(db, point, upload.read(), signed_in())
         db.commit()
-        return written
+        return started
 
-    written, refusal = attempt(load)
-    if refusal is not None:
+    started, refusal = attempt(load)
+    if started is None:
+        assert refusal is not None
         return day_at_point(point_id, refusal=refusal, status=refusal.status)
-    logger.info("attendance imported at point %s: %d lines", point_id, written)
-    flash(_("The file is imported: %(n)s lines recorded.", n=written))
-    return redirect(url_for(".day_at_point", commune=g.commune.slug, point_id=point_id))
+    flash(_("The file is checked: %(n)s lines are being recorded.", n=started.lines))
+    return redirect(
+        url_for(
+            ".day_at_point",
+            commune=g.commune.slug,
+            point_id=point_id,
+            _anchor="import-h",
+        )
+    )

@@ -6,6 +6,7 @@ has not switched the plugin on."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,11 +18,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from core.db import Database, local_today
+from core.db import Database, local_today, stamp
+from core.identity import authn
 from core.jobs.schedule import fan_out_in
 from core.plugin_host.models import CommunePlugin
-from plugins.methadone import rules
-from plugins.methadone.models import Attendance
+from plugins.methadone import attendance, rules
+from plugins.methadone.models import (
+    Attendance,
+    AttendanceImport,
+    Enrolment,
+    ImportStatus,
+)
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
 from tests.support.jobs import run_due_jobs
@@ -513,7 +520,76 @@ def test_a_points_csv_is_imported_from_the_page_whole_or_refused_line_by_line(
         content_type="multipart/form-data",
     )
     assert imported.status_code == 302
+    # Checked while the health worker waited; recorded by a job, which the
+    # day's page follows.
+    run_due_jobs(app)
     assert _days_recorded(database, clinic) == 3
+    page = browser.get(url).get_data(as_text=True)
+    assert "đã xong · 3 dòng · đã ghi 3" in page
+    assert 'http-equiv="refresh"' not in page
+    with f.in_commune(database, clinic.staffed.commune) as db:
+        done = db.scalars(select(AttendanceImport)).one()
+        # Nothing of the file is kept once it is recorded.
+        assert done.content is None and done.progress == 100
+
+
+def test_an_import_reports_its_progress_chunk_by_chunk_while_the_page_waits(
+    app: Flask,
+    database: Database,
+    clinic: Clinic,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    browser, url = _desk(app, database, clinic)
+    commune = clinic.staffed.commune
+    # An import checked and waiting for its job: the page shows it waiting
+    # and reloads itself until it is done.
+    with f.in_commune(database, commune) as db:
+        enrolment = db.scalars(select(Enrolment)).one()
+        waiting = AttendanceImport(
+            point_id=enrolment.point_id,
+            lines=3,
+            content=json.dumps(
+                [[str(enrolment.id), d, "taken", 60] for d in _last_days(3)]
+            ).encode(),
+            **stamp(authn.operator("tests")),
+        )
+        db.add(waiting)
+        db.commit()
+        import_id = waiting.id
+    page = browser.get(url).get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and "<progress" in page
+
+    # A line at a time, each chunk's progress committed before the next.
+    seen: list[int] = []
+    real = attendance.record
+
+    def spied(db: Any, lines: Any, by: Any) -> int:
+        with f.in_commune(database, commune) as other:
+            row = other.scalars(select(AttendanceImport)).one()
+            seen.append(row.progress)
+        return real(db, lines, by)
+
+    monkeypatch.setattr(attendance, "CHUNK", 1)
+    monkeypatch.setattr(attendance, "record", spied)
+    with app.app_context(), f.in_commune(database, commune) as db:
+        attendance.import_job(db, commune, str(import_id))
+        db.commit()
+    assert seen == [0, 33, 66]
+    assert _days_recorded(database, clinic) == 3
+    with f.in_commune(database, commune) as db:
+        done = db.scalars(select(AttendanceImport)).one()
+        assert (done.status, done.progress, done.recorded) == (
+            ImportStatus.DONE,
+            100,
+            3,
+        )
+        assert done.content is None
+    page = browser.get(url).get_data(as_text=True)
+    assert "đã ghi 3" in page and 'http-equiv="refresh"' not in page
+
+
+def _last_days(count: int) -> list[str]:
+    return [(TODAY - timedelta(days=back)).isoformat() for back in range(count, 0, -1)]
 
 
 def test_the_chiefs_dashboard_shows_the_plugins_figure_linked_to_its_list(
