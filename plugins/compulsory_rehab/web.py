@@ -97,6 +97,9 @@ def index() -> Any:
             LISTED_FIELDS,
             {"dossier": str(dossier.id)},
         )
+    waiting = _without_dossier(db)
+    for person in waiting:
+        note_read(db, person, "file", ("full_name", "tier"))
     db.commit()
     return render_template(
         "compulsory_rehab/index.html",
@@ -104,8 +107,29 @@ def index() -> Any:
             {"dossier": dossier, "person": person, "due": next_due(dossier)}
             for dossier, person in rows
         ],
+        waiting=waiting,
         today=local_today(),
     )
+
+
+def _without_dossier(db: Any) -> list[Person]:
+    """The active tier-3 people in the caller's reach with no dossier on its
+    way: where a new dossier starts, since the person's file has no place
+    for a plugin's links."""
+    on_the_way = select(Dossier.person_id).where(Dossier.status.in_(service.OPEN))
+    query = (
+        select(Person)
+        .where(
+            Person.tier == 3,
+            Person.status == "active",
+            Person.id.not_in(on_the_way),
+        )
+        .order_by(Person.full_name)
+    )
+    reach = people_in_reach(db)
+    if reach is not None:
+        query = query.where(reach)
+    return list(db.scalars(query.limit(MOST_LISTED)))
 
 
 @bp.get("/people/<uuid:person_id>")

@@ -163,6 +163,8 @@ def test_an_officer_walks_a_dossier_from_opening_to_release_on_the_pages(
     listed = _page(place.officer, f"{place.base}/")
     assert "Hồ sơ cai nghiện bắt buộc" in listed  # the menu, in Vietnamese
     assert "Chưa có hồ sơ nào." in listed
+    # The tier-3 person waits in the list, which leads to where a dossier opens.
+    assert f'href="{place.base}/people/{place.person_id}"' in listed
 
     url, page = _open(database, place)
     assert "05/01/2024" in page  # dates as people write them here
