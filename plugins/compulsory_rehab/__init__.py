@@ -18,8 +18,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import plugins.compulsory_rehab.models  # noqa: F401  (its tables join the metadata)
-from core.toolkit import Metric, Permission, PluginInfo, TimelineEntry, hookimpl
-from plugins.compulsory_rehab import service
+from core.toolkit import (
+    MenuItem,
+    Metric,
+    Permission,
+    PluginInfo,
+    TimelineEntry,
+    hookimpl,
+)
+from plugins.compulsory_rehab import demo, service
 
 CASEWORK = ("commune_chief", "officer")
 
@@ -64,6 +71,25 @@ def binhyen_api_blueprints() -> Iterable[Any]:
 
 
 @hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.compulsory_rehab.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem(
+            "Hồ sơ cai nghiện bắt buộc",
+            "Compulsory rehab dossiers",
+            "compulsory_rehab_web.index",
+            service.READ,
+        ),
+    )
+
+
+@hookimpl
 def binhyen_timeline(
     session: Session, commune: Any, person_id: uuid.UUID
 ) -> Iterable[TimelineEntry]:
@@ -73,6 +99,11 @@ def binhyen_timeline(
 @hookimpl
 def binhyen_metrics(session: Session, start: date, end: date) -> Iterable[Metric]:
     return service.metrics(session, start, end)
+
+
+@hookimpl
+def binhyen_demo_seed(session: Session) -> None:
+    demo.seed(session)
 
 
 @hookimpl

@@ -37,17 +37,11 @@ from core.toolkit import (
     signed_in,
     tidy,
 )
-from plugins.compulsory_rehab import service, summary
+from plugins.compulsory_rehab import service, steps, summary
 from plugins.compulsory_rehab.models import Dossier
 from plugins.compulsory_rehab.schemas import (
-    RehabAdmissionSchema,
-    RehabDecisionSchema,
     RehabDocumentSchema,
     RehabDossierSchema,
-    RehabHearingSchema,
-    RehabRefusalSchema,
-    RehabReleaseSchema,
-    RehabSubmitSchema,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,18 +50,7 @@ READ = service.READ
 WRITE = service.WRITE
 DOSSIER_FIELDS = sorted(RehabDossierSchema().fields)
 DOCUMENT_FIELDS = sorted(RehabDocumentSchema().fields)
-TEXT = (
-    "note",
-    "prepared_by",
-    "confirmed_by",
-    "referral_number",
-    "referred_by",
-    "court",
-    "decision_number",
-    "facility",
-    "reason",
-    "certificate_number",
-)
+TEXT = steps.TEXT
 
 blp = Blueprint(
     "compulsory_rehab_api",
@@ -245,72 +228,28 @@ class Summary(MethodView):
         return response
 
 
-def _step_route(step: str, schema: type, work: Any, doc: str) -> None:
-    """Serve ``POST /dossiers/<id>/<step>``: the step's input through
-    ``schema`` into ``work(session, dossier, values)``, under If-Match."""
+def _step_route(step: steps.Step) -> None:
+    """Serve ``POST /dossiers/<id>/<step>``: the step's input through its
+    schema into its service, under If-Match."""
 
     def post(self: MethodView, values: dict[str, Any], dossier_id: uuid.UUID) -> Any:
         db = request_session()
         dossier = _dossier(dossier_id)
         check_if_match(dossier)
-        work(db, dossier, tidy(values, TEXT))
+        step.work(db, dossier, tidy(values, TEXT), signed_in())
         _shown(dossier)
         db.commit()
         return dossier, 200, etag_headers(dossier)
 
-    post.__doc__ = doc
+    post.__doc__ = step.doc
     post = requires(WRITE)(
         blp.doc(parameters=[IF_MATCH_PARAMETER])(
-            blp.arguments(schema)(blp.response(200, RehabDossierSchema)(post))
+            blp.arguments(step.schema)(blp.response(200, RehabDossierSchema)(post))
         )
     )
-    view = type(f"Dossier{step.title()}", (MethodView,), {"post": post})
-    blp.route(f"/dossiers/<uuid:dossier_id>/{step}")(view)
+    view = type(f"Dossier{step.name.title()}", (MethodView,), {"post": post})
+    blp.route(f"/dossiers/<uuid:dossier_id>/{step.name}")(view)
 
 
-def _by(work: Any) -> Any:
-    """A step whose service also takes the signed-in caller."""
-    return lambda db, dossier, values: work(db, dossier, values, signed_in())
-
-
-_step_route(
-    "submission",
-    RehabSubmitSchema,
-    _by(service.submit),
-    "Send the complete dossier: every required document must have its scan "
-    "(``documents.<kind>`` names each missing one). Opens the referral case "
-    "and records who manages the person meanwhile.",
-)
-_step_route(
-    "hearing",
-    RehabHearingSchema,
-    service.hold_hearing,
-    "The court accepted the dossier and holds its hearing.",
-)
-_step_route(
-    "decision",
-    RehabDecisionSchema,
-    service.decide,
-    "The court's decision: the term (within the ruleset's bounds for the "
-    "person's age) and the facility.",
-)
-_step_route(
-    "refusal",
-    RehabRefusalSchema,
-    _by(service.refuse_dossier),
-    "The court decided not to send the person; the referral case closes.",
-)
-_step_route(
-    "admission",
-    RehabAdmissionSchema,
-    service.admit,
-    "The person entered the facility; the release falls due after the term.",
-)
-_step_route(
-    "release",
-    RehabReleaseSchema,
-    _by(service.release),
-    "The person left the facility with a completion certificate: the referral "
-    "closes and post-rehab management opens for the period the ruleset gives "
-    "(by the kind of rehab and the person's age).",
-)
+for _step in steps.STEPS:
+    _step_route(_step)

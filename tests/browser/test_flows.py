@@ -156,6 +156,21 @@ def test_a_health_worker_opens_a_dispensing_points_day(
     shoot(page, "methadone-day")
 
 
+def test_a_chief_opens_a_compulsory_rehab_dossier_on_a_phone(
+    phone: Any, live_url: str
+) -> None:
+    page = sign_in(phone, live_url, "chief.caophong")
+    page.goto(live_url + "/c/cao-phong/compulsory-rehab/")
+    assert serious_violations(page) == [], "the dossiers"
+    page.locator("ul.list a").first.click()
+    assert page.locator("#documents").is_visible()
+    assert page.locator("#submission").is_visible()
+    assert serious_violations(page) == [], "a dossier"
+    # Nothing wider than the phone: no sideways scrolling at 360 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shoot(page, "compulsory-rehab-dossier")
+
+
 def test_a_resident_sends_a_tip_and_answers_the_officers_question(
     phone: Any, desktop: Any, live_url: str
 ) -> None:

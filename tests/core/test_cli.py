@@ -536,9 +536,10 @@ def test_every_demo_account_signs_in_and_finds_work_waiting(
     runner: FlaskCliRunner, client: FlaskClient
 ) -> None:
     seeded = run(runner, "demo", "seed", "--force")
-    assert "plugins on in Xã Cao Phong: bulletin, drug_testing, methadone" in (
-        seeded.output
-    )
+    assert (
+        "plugins on in Xã Cao Phong: bulletin, compulsory_rehab, drug_testing, "
+        "methadone"
+    ) in seeded.output
     run_due_jobs(client.application)
     for slug in COMMUNES:
         for prefix in ROLE_ACCOUNTS:
@@ -565,6 +566,10 @@ def test_every_demo_account_signs_in_and_finds_work_waiting(
     sign_in(chief, "chief.caophong", DEMO_PASSWORD)
     past = chief.get("/api/v1/c/cao-phong/cases/past-end").get_json()
     assert past, "the demo has a case past its end, for the chief to close"
+    dossiers = chief.get("/c/cao-phong/compulsory-rehab/").get_data(as_text=True)
+    assert "/c/cao-phong/compulsory-rehab/dossiers/" in dossiers, (
+        "the demo has a dossier for compulsory rehabilitation in preparation"
+    )
 
 
 def test_demo_seed_with_force_fills_an_empty_database_once(
