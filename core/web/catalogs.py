@@ -35,8 +35,8 @@ METHODS = [
     ("**/templates/**.html", "jinja2"),
 ]
 # Calls whose message reaches a person: the refusals a service raises and
-# the field messages beside them (argument index of the message).
-REFUSALS = {
+# the field messages beside them (the argument indexes of the messages).
+REFUSALS: dict[str, int | tuple[int, ...]] = {
     "Problem": 0,
     "Invalid": 0,
     "Conflict": 0,
@@ -49,6 +49,7 @@ REFUSALS = {
     "TooManyRequests": 0,
     "PlanError": 1,
     "field_error": 1,
+    "refuse": (1, 2),
     "in_callers_language": 0,
 }
 
@@ -87,12 +88,14 @@ def extract_python(
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        index = REFUSALS.get(name or "")
-        if index is None or len(node.args) <= index:
-            continue
-        argument = node.args[index]
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-            yield node.lineno, "N_", argument.value, []
+        found = REFUSALS.get(name or "")
+        indexes = (found,) if isinstance(found, int) else found or ()
+        for index in indexes:
+            if index >= len(node.args):
+                continue
+            argument = node.args[index]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                yield node.lineno, "N_", argument.value, []
 
 
 def extract(package: Path) -> Catalog:

@@ -34,6 +34,7 @@ from core.toolkit import (
     delete_file,
     field_error,
     get_file,
+    in_callers_language,
     local_today,
     not_after_today,
     open_case,
@@ -327,7 +328,12 @@ def decide(db: Session, dossier: Dossier, values: Mapping[str, Any]) -> Dossier:
         raise Invalid(
             "The term is outside what the ruleset allows for the person's age.",
             errors=[
-                field_error("term_months", f"Between {low} and {high} months."),
+                field_error(
+                    "term_months",
+                    in_callers_language(
+                        "Between %(low)s and %(high)s months.", low=low, high=high
+                    ),
+                ),
             ],
             least=low,
             most=high,
