@@ -46,7 +46,10 @@ class PeriodicJob:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One dated line of a person's timeline; ``permission`` gates who sees it."""
+    """One dated line of a person's timeline; ``permission`` gates who sees it.
+    ``link`` is the API address of what the line is about; ``page``, where
+    the plugin has one, the web app's page for it (the person's page links
+    the line there)."""
 
     at: datetime
     kind: str
@@ -54,6 +57,7 @@ class TimelineEntry:
     permission: str
     source: str = ""
     link: str | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)

@@ -484,6 +484,7 @@ def timeline_entries(
 ) -> list[TimelineEntry]:
     """The dated steps of the person's dossiers; no document, no reason."""
     base = f"/api/v1/c/{commune.slug}/compulsory-rehab/dossiers/"
+    page = f"/c/{commune.slug}/compulsory-rehab/dossiers/"
     entries = []
     for dossier in db.scalars(dossiers_of(person_id)):
         for column, (kind, summary) in STEP_WORDS.items():
@@ -491,7 +492,13 @@ def timeline_entries(
             if day is not None:
                 entries.append(
                     TimelineEntry(
-                        start_of(day), kind, summary, READ, NAME, f"{base}{dossier.id}"
+                        start_of(day),
+                        kind,
+                        summary,
+                        READ,
+                        NAME,
+                        link=f"{base}{dossier.id}",
+                        page=f"{page}{dossier.id}",
                     )
                 )
     return entries

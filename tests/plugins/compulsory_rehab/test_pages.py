@@ -210,6 +210,10 @@ def test_an_officer_walks_a_dossier_from_opening_to_release_on_the_pages(
     assert f"/people/{place.person_id}/cases/{released.post_case_id}" in page
     assert 'id="next-h"' not in page  # nothing more to take
     assert "29/01/2025" in page
+    # The person's own page leads to the dossier from each step on its timeline.
+    slug = place.staffed.commune.slug
+    file = _page(place.officer, f"/c/{slug}/people/{place.person_id}")
+    assert f'<a href="{url}">Tòa án ra quyết định</a>' in file
 
 
 def test_refusals_are_shown_beside_their_fields_in_vietnamese_and_write_nothing(
