@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import plugins.outreach.models  # noqa: F401  (its tables join the metadata)
-from core.toolkit import Metric, Permission, PluginInfo, hookimpl
+from core.toolkit import MenuItem, Metric, Permission, PluginInfo, hookimpl
 from plugins.outreach import service
 
 STAFF = (
@@ -63,6 +63,20 @@ def binhyen_api_blueprints() -> Iterable[Any]:
     from plugins.outreach.api import blp
 
     return [blp]
+
+
+@hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.outreach.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem("Tuyên truyền", "Outreach", "outreach_web.calendar", "outreach:read"),
+    )
 
 
 @hookimpl
