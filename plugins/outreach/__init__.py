@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import plugins.outreach.models  # noqa: F401  (its tables join the metadata)
 from core.toolkit import MenuItem, Metric, Permission, PluginInfo, hookimpl
-from plugins.outreach import service
+from plugins.outreach import demo, service
 
 STAFF = (
     "commune_chief",
@@ -82,6 +82,11 @@ def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
 @hookimpl
 def binhyen_metrics(session: Session, start: date, end: date) -> Iterable[Metric]:
     return service.metrics(session, start, end)
+
+
+@hookimpl
+def binhyen_demo_seed(session: Session) -> None:
+    demo.seed(session)
 
 
 @hookimpl

@@ -536,7 +536,7 @@ def test_every_demo_account_signs_in_and_finds_work_waiting(
     runner: FlaskCliRunner, client: FlaskClient
 ) -> None:
     seeded = run(runner, "demo", "seed", "--force")
-    assert "plugins on in Xã Cao Phong: bulletin, drug_testing, methadone" in (
+    assert "plugins on in Xã Cao Phong: bulletin, counselling, drug_testing" in (
         seeded.output
     )
     run_due_jobs(client.application)

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.db import Database, local_today
+from plugins.outreach import demo
 from plugins.outreach.models import OutreachSession, SessionStatus
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
@@ -236,3 +237,12 @@ def test_staff_who_only_read_see_the_calendar_but_cannot_plan(
     assert refused.status_code == 403
     with f.in_commune(database, staffed.commune) as db:
         assert db.scalars(select(OutreachSession)).first() is None
+
+
+def test_the_demo_holds_one_session_and_plans_another(database: Database) -> None:
+    staffed, _hamlet = _running(database)
+    with f.in_commune(database, staffed.commune) as db:
+        demo.seed(db)
+        db.commit()
+        statuses = sorted(t.status.value for t in db.scalars(select(OutreachSession)))
+    assert statuses == ["held", "planned"]
