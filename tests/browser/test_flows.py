@@ -164,6 +164,10 @@ def test_an_officer_opens_the_outreach_calendar_and_the_counselling_log(
     page.locator("ul.list a").first.click()
     assert page.locator("dl.facts").is_visible()
     assert serious_violations(page) == [], "an outreach session"
+    page.locator("a.button", has_text="Sửa").click()
+    assert page.locator("input[name='place']").is_visible()
+    assert serious_violations(page) == [], "an outreach session's form"
+    shoot(page, "outreach-session-form")
     page.goto(live_url + "/c/cao-phong/outreach/")
     assert serious_violations(page) == [], "the outreach calendar"
     shoot(page, "outreach-calendar")
