@@ -129,7 +129,11 @@ def test_a_session_planned_on_the_page_is_recorded_held_and_shown_in_its_month(
     html = shown.get_data(as_text=True)
     assert "Tác hại của ma túy tổng hợp" in html
     assert TODAY.strftime("%d/%m/%Y") in html
-    assert "42" in html
+    assert "42" in html and "Đã tổ chức" in html
+    english = chief.get(
+        f"/c/{slug}/outreach/?month={TODAY:%Y-%m}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "Outreach sessions, " in english and "42 people" in english
     elsewhere = chief.get(
         f"/c/{slug}/outreach/?month={TODAY - timedelta(days=62):%Y-%m}"
     ).get_data(as_text=True)
