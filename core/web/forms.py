@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import marshmallow as ma
 from flask import request
 
-from core.db import request_session
+from core.db import VIETNAM, request_session
 from core.errors import Problem, in_callers_language
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ class Refusal:
 def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
     """The submitted form as the schema loads it. Empty inputs count as left
     out; a checkbox the schema expects counts as false when unticked; inputs
-    named ``outer.inner`` fill a nested schema."""
+    named ``outer.inner`` fill a nested schema, ``outer.0.inner`` a list of
+    them; a date and time without a zone (a ``datetime-local`` input) is
+    Vietnam's."""
     raw: dict[str, Any] = {
         key: value
         for key, value in request.form.items()
@@ -54,21 +57,45 @@ def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
         ):
             raw[name] = False
     raw = {k: v for k, v in raw.items() if not k.endswith("__present")}
+    for name, declared in schema.fields.items():
+        if isinstance(declared, ma.fields.AwareDateTime) and name in raw:
+            raw[name] = _in_vietnam(raw[name])
     return dict(schema.load(_nested(raw), partial=partial))
+
+
+def _in_vietnam(value: str) -> str:
+    """A moment typed on a page without a zone is a moment in Vietnam."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the schema names the mistake
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.isoformat()
 
 
 def _nested(raw: dict[str, Any]) -> dict[str, Any]:
     """Inputs named ``outer.inner`` go in as ``{"outer": {"inner": ...}}``,
-    the shape of a nested schema; its errors come back under the same dotted
-    names, beside the same inputs."""
+    the shape of a nested schema, and ``outer.0.inner`` as a list under
+    ``outer``; errors come back under the same dotted names, beside the same
+    inputs. Rows left wholly empty drop out of a list, so the rows after
+    them move up."""
     shaped: dict[str, Any] = {}
     for key, value in raw.items():
-        outer, dot, inner = key.partition(".")
-        if dot:
-            shaped.setdefault(outer, {})[inner] = value
-        else:
-            shaped[key] = value
-    return shaped
+        *path, last = key.split(".")
+        level = shaped
+        for part in path:
+            level = level.setdefault(part, {})
+        level[last] = value
+    return _listed(shaped)
+
+
+def _listed(shaped: dict[str, Any]) -> Any:
+    """Turn every level whose keys are all numbers into a list, in order."""
+    level = {key: _listed(v) if isinstance(v, dict) else v for key, v in shaped.items()}
+    if level and all(key.isdigit() for key in level):
+        return [level[key] for key in sorted(level, key=int)]
+    return level
 
 
 def attempt(work: Callable[[], T]) -> tuple[T | None, Refusal | None]:

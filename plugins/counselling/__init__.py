@@ -18,8 +18,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import plugins.counselling.models  # noqa: F401  (its tables join the metadata)
-from core.toolkit import JobDefinition, Metric, Permission, PluginInfo, hookimpl
-from plugins.counselling import service
+from core.toolkit import (
+    JobDefinition,
+    MenuItem,
+    Metric,
+    Permission,
+    PluginInfo,
+    hookimpl,
+)
+from plugins.counselling import demo, service
 from plugins.counselling.schemas import CounsellingSettings
 
 COUNSELLORS = ("commune_chief", "officer", "health_worker")
@@ -67,6 +74,20 @@ def binhyen_api_blueprints() -> Iterable[Any]:
 
 
 @hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.counselling.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem("Tư vấn", "Counselling", "counselling_web.log", "counselling:read"),
+    )
+
+
+@hookimpl
 def binhyen_jobs() -> Iterable[JobDefinition]:
     # Retries are the delivery's own (a new job per try, after the commune's
     # wait), so that each attempt's outcome is kept; one run of the job is
@@ -77,6 +98,11 @@ def binhyen_jobs() -> Iterable[JobDefinition]:
 @hookimpl
 def binhyen_metrics(session: Session, start: date, end: date) -> Iterable[Metric]:
     return service.metrics(session, start, end)
+
+
+@hookimpl
+def binhyen_demo_seed(session: Session) -> None:
+    demo.seed(session)
 
 
 @hookimpl

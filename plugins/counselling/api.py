@@ -7,13 +7,12 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.toolkit import (
     IF_MATCH_PARAMETER,
     PAGINATION,
     NotFound,
-    Person,
     check_if_match,
     etag_headers,
     note_read,
@@ -26,7 +25,7 @@ from core.toolkit import (
     signed_in,
 )
 from plugins.counselling import service
-from plugins.counselling.models import ChannelKind, Contact, Entry, Message
+from plugins.counselling.models import ChannelKind, Contact, Message
 from plugins.counselling.schemas import (
     CounsellingEntryPatchSchema,
     CounsellingEntrySchema,
@@ -53,21 +52,6 @@ def _kind(kind: str) -> ChannelKind:
         raise NotFound("Channels are email, sms and zalo.") from None
 
 
-def _contact(db: Any, reminder_contact_id: uuid.UUID) -> Contact:
-    """The contact, if the caller reaches the person it belongs to."""
-    contact = service.get_contact(db, reminder_contact_id)
-    reachable(db, contact.person_id)
-    return contact
-
-
-def _entry(db: Any, entry_id: uuid.UUID) -> Entry:
-    """The entry, unless it is about a person the caller does not reach."""
-    entry = service.get_entry(db, entry_id)
-    if entry.person_id is not None:
-        reachable(db, entry.person_id)
-    return entry
-
-
 # -- the log ------------------------------------------------------------------
 
 
@@ -79,16 +63,7 @@ class Entries(MethodView):
     def get(self, pagination_parameters: Any) -> Any:
         """The log, newest first; every entry shown is audited as read."""
         db = request_session()
-        query = select(Entry).order_by(Entry.occurred_at.desc(), Entry.id)
-        reach = people_in_reach(db)
-        if reach is not None:
-            # Entries about a person the caller does not reach stay hidden.
-            query = query.where(
-                or_(
-                    Entry.person_id.is_(None),
-                    Entry.person_id.in_(select(Person.id).where(reach)),
-                )
-            )
+        query = service.log_query(people_in_reach(db))
         entries = page_of(db, query, pagination_parameters)
         service.note_entries_read(db, entries)
         db.commit()
@@ -114,7 +89,7 @@ class EntryById(MethodView):
     def get(self, entry_id: uuid.UUID) -> Any:
         """One entry; the read is audited."""
         db = request_session()
-        entry = _entry(db, entry_id)
+        entry = service.entry_in_reach(db, entry_id)
         service.note_entries_read(db, [entry])
         db.commit()
         return entry, 200, etag_headers(entry)
@@ -126,7 +101,7 @@ class EntryById(MethodView):
     def patch(self, values: dict[str, Any], entry_id: uuid.UUID) -> Any:
         """Correct an entry. Needs If-Match."""
         db = request_session()
-        entry = _entry(db, entry_id)
+        entry = service.entry_in_reach(db, entry_id)
         check_if_match(entry)
         if values.get("person_id") is not None:
             reachable(db, values["person_id"])
@@ -220,7 +195,7 @@ class ContactById(MethodView):
     def get(self, reminder_contact_id: uuid.UUID) -> Any:
         """One contact; the read is audited."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         note_read(db, contact.person_id, "counselling_contacts", service.CONTACT_FIELDS)
         db.commit()
         return contact, 200, etag_headers(contact)
@@ -232,7 +207,7 @@ class ContactById(MethodView):
     def patch(self, values: dict[str, Any], reminder_contact_id: uuid.UUID) -> Any:
         """Change a contact. Needs If-Match."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         check_if_match(contact)
         service.change_contact(db, contact, values)
         db.commit()
@@ -248,7 +223,7 @@ class Consent(MethodView):
     def put(self, values: dict[str, Any], reminder_contact_id: uuid.UUID) -> Any:
         """Record the contact's consent to reminders. Needs If-Match."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         check_if_match(contact)
         service.give_consent(db, contact, values["basis"], signed_in())
         db.commit()
@@ -260,7 +235,7 @@ class Consent(MethodView):
     def delete(self, reminder_contact_id: uuid.UUID) -> Any:
         """Withdraw consent: reminders still waiting are cancelled. Needs If-Match."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         check_if_match(contact)
         service.withdraw_consent(db, contact)
         db.commit()
@@ -278,7 +253,7 @@ class Reminders(MethodView):
     def get(self, reminder_contact_id: uuid.UUID, pagination_parameters: Any) -> Any:
         """The reminders sent or waiting for this contact, with their status."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         query = select(Message).where(Message.contact_id == contact.id)
         return page_of(
             db, query.order_by(Message.created_at.desc()), pagination_parameters
@@ -291,7 +266,7 @@ class Reminders(MethodView):
         """Send a reminder (when and where only) through the contact's channel.
         Refused (409) without their consent."""
         db = request_session()
-        contact = _contact(db, reminder_contact_id)
+        contact = service.contact_in_reach(db, reminder_contact_id)
         message = service.remind(db, contact, values, signed_in())
         db.commit()
         return message, 202
@@ -307,5 +282,5 @@ class ReminderById(MethodView):
         message = db.scalars(select(Message).where(Message.id == reminder_id)).first()
         if message is None:
             raise NotFound("No reminder of this commune has that id.")
-        _contact(db, message.contact_id)
+        service.contact_in_reach(db, message.contact_id)
         return message

@@ -5,13 +5,14 @@ outside quiet hours, retried when a channel fails."""
 from __future__ import annotations
 
 import logging
+import unicodedata
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.toolkit import (
@@ -26,6 +27,7 @@ from core.toolkit import (
     enqueue_job,
     field_error,
     plugin_settings,
+    reachable,
     stamp,
     tidy,
     utcnow,
@@ -47,6 +49,18 @@ DELIVER_JOB = "counselling.deliver"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 ENTRY_FIELDS = ("caller", "details", "advice", "referral")
 CONTACT_FIELDS = ("name", "phone", "email", "zalo_user_id")
+# Words in a reminder's place that would tell whoever reads it why it was
+# sent; compared without accents or case, as people type both ways.
+TELLING_WORDS = (
+    "ma tuy",
+    "nghien",
+    "methadon",
+    "heroin",
+    "xet nghiem",
+    "drug",
+    "rehab",
+    "addict",
+)
 # The address each channel needs on a contact.
 ADDRESS = {
     ChannelKind.SMS: "phone",
@@ -67,6 +81,29 @@ def get_entry(session: Session, entry_id: uuid.UUID) -> Entry:
     if entry is None:
         raise NotFound("No counselling entry of this commune has that id.")
     return entry
+
+
+def entry_in_reach(session: Session, entry_id: uuid.UUID) -> Entry:
+    """The entry, unless it is about a person the caller does not reach."""
+    entry = get_entry(session, entry_id)
+    if entry.person_id is not None:
+        reachable(session, entry.person_id)
+    return entry
+
+
+def log_query(reach: ColumnElement[bool] | None) -> Select[Any]:
+    """The log, newest first, narrowed by ``reach`` (the caller's reach of
+    people, None for everyone): entries about a person out of reach stay
+    hidden; those about nobody in particular are shown."""
+    query = select(Entry).order_by(Entry.occurred_at.desc(), Entry.id)
+    if reach is not None:
+        query = query.where(
+            or_(
+                Entry.person_id.is_(None),
+                Entry.person_id.in_(select(Person.id).where(reach)),
+            )
+        )
+    return query
 
 
 def note_entries_read(session: Session, entries: list[Entry]) -> None:
@@ -146,6 +183,13 @@ def get_contact(session: Session, contact_id: uuid.UUID) -> Contact:
     contact = session.scalars(select(Contact).where(Contact.id == contact_id)).first()
     if contact is None:
         raise NotFound("No reminder contact of this commune has that id.")
+    return contact
+
+
+def contact_in_reach(session: Session, contact_id: uuid.UUID) -> Contact:
+    """The contact, if the caller reaches the person it belongs to."""
+    contact = get_contact(session, contact_id)
+    reachable(session, contact.person_id)
     return contact
 
 
@@ -248,6 +292,7 @@ def remind(
             "it up under counselling channels."
         )
     values = tidy(values, ("place",), required=("place",))
+    _check_place(values["place"])
     message = Message(
         tenant_id=contact.tenant_id,
         contact_id=contact.id,
@@ -262,6 +307,24 @@ def remind(
     _queue(session, message, now or utcnow(), None)
     logger.info("reminder %s queued", message.id)
     return message
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case without its accents: "Cai nghiện" → "cai nghien"."""
+    bare = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in bare if not unicodedata.combining(c))
+
+
+def _check_place(place: str) -> None:
+    """Refuse a place that names why the reminder is sent: a reminder says
+    when and where only, and a family's phone is read by others."""
+    folded = _folded(place)
+    if any(word in folded for word in TELLING_WORDS):
+        raise Invalid(
+            "A reminder says only when and where: name the place by its "
+            "address or building, not by the treatment or the reason.",
+            errors=[field_error("place", "Names the reason for the reminder.")],
+        )
 
 
 def _queue(

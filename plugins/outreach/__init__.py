@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import plugins.outreach.models  # noqa: F401  (its tables join the metadata)
-from core.toolkit import Metric, Permission, PluginInfo, hookimpl
-from plugins.outreach import service
+from core.toolkit import MenuItem, Metric, Permission, PluginInfo, hookimpl
+from plugins.outreach import demo, service
 
 STAFF = (
     "commune_chief",
@@ -66,8 +66,27 @@ def binhyen_api_blueprints() -> Iterable[Any]:
 
 
 @hookimpl
+def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.outreach.web import bp
+
+    return [bp]
+
+
+@hookimpl
+def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
+    return (
+        MenuItem("Tuyên truyền", "Outreach", "outreach_web.calendar", "outreach:read"),
+    )
+
+
+@hookimpl
 def binhyen_metrics(session: Session, start: date, end: date) -> Iterable[Metric]:
     return service.metrics(session, start, end)
+
+
+@hookimpl
+def binhyen_demo_seed(session: Session) -> None:
+    demo.seed(session)
 
 
 @hookimpl

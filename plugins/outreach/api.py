@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from flask.views import MethodView
@@ -99,14 +98,8 @@ class Calendar(MethodView):
     @blp.response(200, OutreachCalendarSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """A month's sessions, day by day (this month in Vietnam by default)."""
-        if "month" in args:
-            year, month = (int(part) for part in args["month"].split("-"))
-        else:
-            today = local_today()
-            year, month = today.year, today.month
-        first = date(year, month, 1)
-        after = date(year + month // 12, month % 12 + 1, 1)
+        first, after = service.month_bounds(args.get("month"), local_today())
         return {
-            "month": f"{year:04d}-{month:02d}",
+            "month": first.strftime("%Y-%m"),
             "days": service.calendar(request_session(), first, after),
         }

@@ -154,6 +154,17 @@ def listed(args: dict[str, Any]) -> Select[Any]:
     return query.order_by(day, OutreachSession.created_at, OutreachSession.id)
 
 
+def month_bounds(month: str | None, today: date) -> tuple[date, date]:
+    """The first day of ``month`` (``YYYY-MM``, else today's month) and the
+    first day of the month after."""
+    if month:
+        year, number = (int(part) for part in month.split("-"))
+    else:
+        year, number = today.year, today.month
+    first = date(year, number, 1)
+    return first, date(year + number // 12, number % 12 + 1, 1)
+
+
 def calendar(session: Session, first: date, after: date) -> list[dict[str, Any]]:
     """The sessions of ``first <= day < after``, grouped by day."""
     days: dict[date, list[OutreachSession]] = defaultdict(list)

@@ -171,6 +171,27 @@ def test_a_chief_opens_a_compulsory_rehab_dossier_on_a_phone(
     shoot(page, "compulsory-rehab-dossier")
 
 
+def test_an_officer_opens_the_outreach_calendar_and_the_counselling_log(
+    phone: Any, live_url: str
+) -> None:
+    page = sign_in(phone, live_url, "officer.caophong")
+    page.locator("nav.commune-nav a", has_text="Tuyên truyền").click()
+    page.locator("ul.list a").first.click()
+    assert page.locator("dl.facts").is_visible()
+    assert serious_violations(page) == [], "an outreach session"
+    page.locator("a.button", has_text="Sửa").click()
+    assert page.locator("input[name='place']").is_visible()
+    assert serious_violations(page) == [], "an outreach session's form"
+    shoot(page, "outreach-session-form")
+    page.goto(live_url + "/c/cao-phong/outreach/")
+    assert serious_violations(page) == [], "the outreach calendar"
+    shoot(page, "outreach-calendar")
+    page.locator("nav.commune-nav a", has_text="Tư vấn").click()
+    assert page.locator("ul.list a").count() >= 2
+    assert serious_violations(page) == [], "the counselling log"
+    shoot(page, "counselling-log")
+
+
 def test_a_resident_sends_a_tip_and_answers_the_officers_question(
     phone: Any, desktop: Any, live_url: str
 ) -> None:

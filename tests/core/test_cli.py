@@ -537,8 +537,8 @@ def test_every_demo_account_signs_in_and_finds_work_waiting(
 ) -> None:
     seeded = run(runner, "demo", "seed", "--force")
     assert (
-        "plugins on in Xã Cao Phong: bulletin, compulsory_rehab, drug_testing, "
-        "methadone"
+        "plugins on in Xã Cao Phong: bulletin, compulsory_rehab, counselling, "
+        "drug_testing, methadone"
     ) in seeded.output
     run_due_jobs(client.application)
     for slug in COMMUNES:

@@ -7,6 +7,7 @@ import io
 import re
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEvent
 from core.db import Database
 from core.mentoring import service as mentoring_service
+from core.web.forms import read_form
 from core.worklist.models import ItemStatus, WorkItem
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
@@ -283,3 +285,31 @@ def test_an_officer_may_correct_only_the_contacts_they_recorded(
         as_text=True
     )
     assert browser.get(f"{base}/contacts/{contact.id}").status_code == 403
+
+
+def test_a_form_posts_lists_by_numbered_names_and_moments_in_vietnam(
+    app: Flask,
+) -> None:
+    class Row(ma.Schema):
+        name = ma.fields.String(required=True)
+        count = ma.fields.Integer(load_default=0)
+
+    class Sent(ma.Schema):
+        rows = ma.fields.List(ma.fields.Nested(Row), load_default=list)
+        words = ma.fields.List(ma.fields.String(), load_default=list)
+        at = ma.fields.AwareDateTime()
+
+    form = {
+        "rows.0.name": "Lớp 8A",
+        "rows.0.count": "31",
+        "rows.1.name": "",  # a row left empty drops out
+        "rows.10.name": "Lớp 9B",
+        "rows.2.name": "Lớp 8C",
+        "words.0": "tờ rơi",
+        "at": "2026-12-10T08:30",
+    }
+    with app.test_request_context(method="POST", data=form):
+        values = read_form(Sent())
+    assert [row["name"] for row in values["rows"]] == ["Lớp 8A", "Lớp 8C", "Lớp 9B"]
+    assert values["rows"][0]["count"] == 31 and values["words"] == ["tờ rơi"]
+    assert values["at"].isoformat() == "2026-12-10T08:30:00+07:00"

@@ -259,6 +259,23 @@ def test_a_family_without_consent_gets_nothing(
     assert listed.get_json() == []
 
 
+@pytest.mark.parametrize(
+    "place", ["Cơ sở điều trị Methadone", "TRUNG TAM CAI NGHIEN", "Điểm xét nghiệm"]
+)
+def test_a_reminder_whose_place_names_the_reason_is_refused(
+    client: FlaskClient, hotline: Hotline, place: str
+) -> None:
+    _channel(client, hotline, "sms", url="http://127.0.0.1:9/", secret="t")
+    contact = _contact(client, hotline)
+    refused = client.post(
+        f"{hotline.base}/contacts/{contact['id']}/reminders",
+        json={**REMINDER, "place": place},
+        headers=hotline.chief,
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["place"]
+
+
 def test_withdrawn_consent_stops_reminders_still_waiting(
     app: Flask, client: FlaskClient, database: Database
 ) -> None:

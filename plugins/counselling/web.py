@@ -1,0 +1,412 @@
+"""The counselling pages: /c/<commune>/counselling/...
+
+The hotline and counselling log (newest first, each entry shown audited as
+read), the form that records an entry, an entry's page; a person's
+reminder contacts with their consent and the reminders asked for them; and
+the commune's channels, whose secrets are written and never shown. Every
+form goes through the API's schemas and services, so a page refuses exactly
+what the API refuses, and reaches exactly the entries, people and contacts
+the API would.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.toolkit import (
+    NotFound,
+    Person,
+    Refusal,
+    attempt,
+    audit,
+    caller_holds,
+    check_version,
+    note_read,
+    people_in_reach,
+    reachable,
+    read_form,
+    request_session,
+    requires,
+    signed_in,
+    utcnow,
+)
+from plugins.counselling import service
+from plugins.counselling.models import (
+    ChannelKind,
+    Contact,
+    Entry,
+    Means,
+    Message,
+    Purpose,
+    Relation,
+    Topic,
+)
+from plugins.counselling.schemas import (
+    CounsellingEntrySchema,
+    CounsellingReminderSchema,
+    MessageChannelSchema,
+    ReminderConsentSchema,
+    ReminderContactSchema,
+)
+
+logger = logging.getLogger(__name__)
+
+READ = "counselling:read"
+WRITE = "counselling:write"
+MANAGE = "counselling:manage"
+PAGE_SIZE = 30
+# At most this many people in the chooser of a person's reminders.
+CHOOSER_SIZE = 500
+# The settings of a channel its form shows again; never its secret.
+SHOWN = ("enabled", "url", "host", "port", "starttls", "username", "sender")
+# How many reminders of one contact the person's page lists.
+LAST_REMINDERS = 10
+
+bp = Blueprint(
+    "counselling_web",
+    __name__,
+    url_prefix="/c/<commune>/counselling",
+    template_folder="templates",
+)
+
+
+def _options(kind: Any) -> list[tuple[str, str]]:
+    return [(item.value, _(item.value)) for item in kind]
+
+
+# -- the log ------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires(READ)
+def log() -> Any:
+    """The log, newest first, a page at a time; every entry shown is
+    audited as read, as through the API. The log's chooser of a person
+    (``?person_id=``) leads to that person's reminders."""
+    db = request_session()
+    chosen = request.args.get("person_id")
+    if chosen:
+        person = _about(db, chosen)
+        db.commit()
+        return redirect(
+            url_for(".person_reminders", commune=g.commune.slug, person_id=person.id)
+        )
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = service.log_query(people_in_reach(db))
+    found = list(db.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    entries = found[:PAGE_SIZE]
+    service.note_entries_read(db, entries)
+    people = _people_to_choose(db)
+    db.commit()
+    return render_template(
+        "counselling/log.html",
+        entries=entries,
+        page=page,
+        more=len(found) > PAGE_SIZE,
+        people=people,
+    )
+
+
+def _people_to_choose(db: Any) -> list[tuple[str, str]]:
+    """The people the caller reaches, by name, for the chooser that opens a
+    person's reminders; listing them is audited as core's list is."""
+    if not caller_holds("persons:read"):
+        return []
+    query = select(Person.id, Person.full_name).order_by(Person.full_name)
+    reach = people_in_reach(db)
+    if reach is not None:
+        query = query.where(reach)
+    found = [(str(i), name) for i, name in db.execute(query.limit(CHOOSER_SIZE))]
+    if found:
+        audit(db, "persons.list", object_type="persons", fields=["full_name"])
+    return found
+
+
+@bp.get("/entries/new")
+@requires(WRITE)
+def entry_form(refusal: Refusal | None = None, status: int = 200) -> Any:
+    """The form that records a call, message or visit; ``?person=<id>``
+    records one about a person the caller reaches."""
+    db = request_session()
+    asked = request.values.get("person_id") or request.args.get("person")
+    person = _about(db, asked) if asked else None
+    db.commit()
+    return render_template(
+        "counselling/entry_form.html",
+        person=person,
+        refusal=refusal,
+        sent=request.form if refusal else {},
+        now=_local_now(),
+        means_options=_options(Means),
+        topic_options=_options(Topic),
+    ), status
+
+
+def _about(db: Any, raw: str) -> Any:
+    """The person an entry is about, from the form or ``?person=``."""
+    try:
+        person_id = uuid.UUID(raw)
+    except ValueError:
+        raise NotFound("No person of this commune has that id.") from None
+    return reachable(db, person_id)
+
+
+def _local_now() -> str:
+    """Now in Vietnam, as a ``datetime-local`` input shows it."""
+    return utcnow().astimezone(service.VIETNAM).strftime("%Y-%m-%dT%H:%M")
+
+
+@bp.post("/entries/new")
+@requires(WRITE)
+def record_entry() -> Any:
+    """Record an entry, through the API's schema and service."""
+    db = request_session()
+
+    def record() -> Entry:
+        values = read_form(CounsellingEntrySchema())
+        if values.get("person_id") is not None:
+            reachable(db, values["person_id"])
+        entry = service.create_entry(db, values, signed_in())
+        db.commit()
+        return entry
+
+    entry, refusal = attempt(record)
+    if refusal is not None:
+        return entry_form(refusal=refusal, status=refusal.status)
+    assert entry is not None
+    logger.info("counselling entry %s recorded from the page", entry.id)
+    flash(_("The entry is recorded."))
+    return redirect(url_for(".entry_page", commune=g.commune.slug, entry_id=entry.id))
+
+
+@bp.get("/entries/<uuid:entry_id>")
+@requires(READ)
+def entry_page(entry_id: uuid.UUID) -> Any:
+    """One entry; the read is audited."""
+    db = request_session()
+    entry = service.entry_in_reach(db, entry_id)
+    person = reachable(db, entry.person_id) if entry.person_id else None
+    service.note_entries_read(db, [entry])
+    db.commit()
+    return render_template("counselling/entry.html", entry=entry, person=person)
+
+
+# -- a person's contacts and reminders -----------------------------------------
+
+
+@bp.get("/people/<uuid:person_id>")
+@requires(READ)
+def person_reminders(
+    person_id: uuid.UUID,
+    refusal: Refusal | None = None,
+    status: int = 200,
+    refused: str = "",
+) -> Any:
+    """Who may be sent reminders about the person, their consent, and the
+    reminders asked for each; the read is audited as the API's list is.
+    ``refused`` names the form a refusal belongs to, so that it is shown
+    beside that form only."""
+    db = request_session()
+    person = reachable(db, person_id)
+    contacts = list(
+        db.scalars(
+            select(Contact)
+            .where(Contact.person_id == person.id)
+            .order_by(Contact.created_at, Contact.id)
+        )
+    )
+    reminders = {
+        contact.id: list(
+            db.scalars(
+                select(Message)
+                .where(Message.contact_id == contact.id)
+                .order_by(Message.created_at.desc())
+                .limit(LAST_REMINDERS)
+            )
+        )
+        for contact in contacts
+    }
+    if contacts:
+        note_read(db, person, "counselling_contacts", service.CONTACT_FIELDS)
+    db.commit()
+    return render_template(
+        "counselling/person.html",
+        person=person,
+        contacts=contacts,
+        reminders=reminders,
+        refusal=refusal,
+        refused=refused,
+        sent=request.form if refusal else {},
+        relation_options=_options(Relation),
+        channel_options=_options(ChannelKind),
+        purpose_options=_options(Purpose),
+        now=_local_now(),
+    ), status
+
+
+def _back_to(person_id: uuid.UUID) -> Any:
+    return redirect(
+        url_for(".person_reminders", commune=g.commune.slug, person_id=person_id)
+        + "#contacts"
+    )
+
+
+@bp.post("/people/<uuid:person_id>/contacts")
+@requires(WRITE)
+def add_contact(person_id: uuid.UUID) -> Any:
+    """Add the person or one of their family as a contact; nothing is sent
+    to them before their consent is recorded."""
+    db = request_session()
+
+    def add() -> Contact:
+        person = reachable(db, person_id)
+        values = read_form(ReminderContactSchema())
+        contact = service.add_contact(db, person, values, signed_in())
+        db.commit()
+        return contact
+
+    _contact, refusal = attempt(add)
+    if refusal is not None:
+        return person_reminders(
+            person_id, refusal=refusal, status=refusal.status, refused="new"
+        )
+    flash(_("The contact is added. Record their consent before any reminder."))
+    return _back_to(person_id)
+
+
+def _on_contact(
+    contact_id: uuid.UUID, form: str, work: Any, done: str, versioned: bool = True
+) -> Any:
+    """Run ``work(db, contact)`` on a contact the caller reaches (with the
+    form's version checked unless told otherwise), then say ``done`` and go
+    back to the person's contacts; a refusal is shown beside the form
+    ``form`` of that contact."""
+    db = request_session()
+    contact = service.contact_in_reach(db, contact_id)
+    person_id = contact.person_id
+
+    def run() -> None:
+        if versioned:
+            check_version(contact)
+        work(db, contact)
+        db.commit()
+
+    _done, refusal = attempt(run)
+    if refusal is not None:
+        return person_reminders(
+            person_id,
+            refusal=refusal,
+            status=refusal.status,
+            refused=f"{form}-{contact_id}",
+        )
+    flash(done)
+    return _back_to(person_id)
+
+
+@bp.post("/contacts/<uuid:contact_id>/consent")
+@requires(WRITE)
+def give_consent(contact_id: uuid.UUID) -> Any:
+    """Record the contact's consent (written or verbal)."""
+
+    def give(db: Any, contact: Contact) -> None:
+        basis = read_form(ReminderConsentSchema())["basis"]
+        service.give_consent(db, contact, basis, signed_in())
+
+    return _on_contact(contact_id, "consent", give, _("The consent is recorded."))
+
+
+@bp.post("/contacts/<uuid:contact_id>/withdraw")
+@requires(WRITE)
+def withdraw_consent(contact_id: uuid.UUID) -> Any:
+    """The contact wants no more reminders; those still waiting are called
+    off."""
+    return _on_contact(
+        contact_id,
+        "withdraw",
+        service.withdraw_consent,
+        _("The consent is withdrawn; reminders still waiting are called off."),
+    )
+
+
+@bp.post("/contacts/<uuid:contact_id>/reminders")
+@requires(WRITE)
+def remind(contact_id: uuid.UUID) -> Any:
+    """Ask for a reminder: when and where, never why; refused without the
+    contact's consent. The reminder has no version to check: it is new."""
+
+    def ask(db: Any, contact: Contact) -> None:
+        values = read_form(CounsellingReminderSchema())
+        message = service.remind(db, contact, values, signed_in())
+        logger.info("reminder %s asked from the page", message.id)
+
+    return _on_contact(
+        contact_id,
+        "remind",
+        ask,
+        _("The reminder is queued; its status shows below."),
+        versioned=False,
+    )
+
+
+# -- channels -----------------------------------------------------------------
+
+
+@bp.get("/channels")
+@requires(MANAGE)
+def channels(
+    refusal: Refusal | None = None, status: int = 200, refused: str = ""
+) -> Any:
+    """The commune's channels; a secret is never shown, only whether one is
+    stored."""
+    db = request_session()
+    found = {kind.value: service.get_channel(db, kind) for kind in ChannelKind}
+    values = {kind: _shown(channel) for kind, channel in found.items()}
+    if refusal is not None:
+        values[refused] = {
+            **{k: v for k, v in request.form.items() if k in SHOWN},
+            "enabled": bool(request.form.get("enabled")),
+            "starttls": bool(request.form.get("starttls")),
+        }
+    db.commit()
+    return render_template(
+        "counselling/channels.html",
+        channels=found,
+        values=values,
+        refusal=refusal,
+        refused=refused,
+    ), status
+
+
+def _shown(channel: Any) -> dict[str, Any]:
+    """What the form shows of a channel: everything but its secret."""
+    if channel is None:
+        return {"enabled": True, "starttls": True}
+    return {name: getattr(channel, name) for name in SHOWN}
+
+
+@bp.post("/channels/<any(email, sms, zalo):kind>")
+@requires(MANAGE)
+def save_channel(kind: str) -> Any:
+    """Set up one channel; a secret left empty keeps the stored one."""
+    db = request_session()
+    chosen = ChannelKind(kind)
+
+    def save() -> None:
+        channel = service.get_channel(db, chosen)
+        if channel is not None:
+            check_version(channel)
+        service.save_channel(db, chosen, channel, read_form(MessageChannelSchema()))
+        db.commit()
+
+    _saved, refusal = attempt(save)
+    if refusal is not None:
+        return channels(refusal=refusal, status=refusal.status, refused=kind)
+    logger.info("counselling channel %s saved from the page", kind)
+    flash(_("The channel is saved."))
+    return redirect(url_for(".channels", commune=g.commune.slug) + f"#{kind}")
