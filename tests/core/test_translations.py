@@ -27,6 +27,25 @@ def test_every_string_has_its_vietnamese_translation(package: object) -> None:
     assert missing == [], "run `make translations` and translate these"
 
 
+def test_a_message_shared_by_several_catalogues_reads_the_same_in_each() -> None:
+    # The app merges every catalogue into one, a plugin's over core's, so a
+    # message worded differently in two of them would change on every page
+    # that shows it, core's included. Give a different meaning its own text.
+    first: dict[str, tuple[str, str]] = {}
+    differing = []
+    for package in PACKAGES:
+        path = catalogs.catalogue_path(package, "vi", "po")
+        if not path.exists():
+            continue
+        for message in catalogs.read(path, "vi"):
+            if not message.id or not message.string:
+                continue
+            where, said = first.setdefault(message.id, (package.name, message.string))
+            if said != message.string:
+                differing.append((message.id, where, package.name))
+    assert differing == []
+
+
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
 @pytest.mark.parametrize("language", catalogs.LANGUAGES)
 def test_the_compiled_catalogues_are_those_of_the_text_ones(

@@ -173,7 +173,7 @@ def test_an_officer_walks_a_dossier_from_opening_to_release_on_the_pages(
         assert f'id="f-documents.{kind}"' in page
 
     page = _documented(database, place, url)
-    assert "Chưa có bản chụp." not in page
+    assert "Chưa có bản quét." not in page
     listed = _page(place.officer, f"{place.base}/")
     assert f"{place.base}/dossiers/" in listed and "Lường Văn Khánh" in listed
 
