@@ -63,7 +63,8 @@ blp = Blueprint(
 
 def _shown(dossier: Dossier) -> Dossier:
     """The dossier with what it lacks and its deadlines, for the schema."""
-    dossier.missing = service.missing(request_session(), dossier)  # type: ignore[attr-defined]
+    db = request_session()
+    dossier.missing = service.missing(db, dossier)  # type: ignore[attr-defined]
     dossier.deadlines = service.deadlines(dossier)  # type: ignore[attr-defined]
     return dossier
 
