@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import Flask, Response, g, redirect, render_template, request, url_for
 from redis import Redis
@@ -358,12 +359,25 @@ def access_problems(app: Flask, catalogue: Catalogue) -> list[str]:
     return problems
 
 
+# Findings of _plugin_blueprint_problems by blueprint and the permissions
+# known. A blueprint's routes are fixed once it is first registered (Flask
+# refuses new ones), so the scratch app need only be built once per process,
+# not once per app: compiling a plugin's routes is most of that check's cost.
+_checked_blueprints: WeakKeyDictionary[Any, dict[frozenset[str], list[str]]] = (
+    WeakKeyDictionary()
+)
+
+
 def _plugin_blueprint_problems(blueprint: Any, catalogue: Catalogue) -> list[str]:
     """Check a plugin's blueprint on a scratch app before the real one gets it,
     so a plugin with an unguarded route is left out instead of served."""
-    scratch = Flask("binhyen-check")
-    scratch.register_blueprint(blueprint)
-    return access_problems(scratch, catalogue)
+    known = _checked_blueprints.setdefault(blueprint, {})
+    names = catalogue.names()
+    if names not in known:
+        scratch = Flask("binhyen-check")
+        scratch.register_blueprint(blueprint)
+        known[names] = access_problems(scratch, catalogue)
+    return list(known[names])
 
 
 def _handlers(view: Any) -> list[Any]:

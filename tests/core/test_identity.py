@@ -11,6 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from core.app import create_app
 from core.config import load_settings
 from core.db import Database, utcnow
 from core.errors import Invalid
+from core.identity import passwords
 from core.identity import service as identity_service
 from core.identity import throttle as throttle_module
 from core.identity.models import ApiToken, BrowserSession, ThrottleCounter, User
@@ -28,7 +30,7 @@ from core.identity.passwords import verify_password
 from core.identity.throttle import DatabaseStore, FallbackStore, RedisStore
 from tenants.isolation import bind_tenant
 from tests import factories as f
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import PRODUCTION_HASHERS, csrf_from, sign_in
 
 PROBLEM = "application/problem+json"
 # A moment 300 s into a 900 s throttle window, so a frozen throttle clock
@@ -100,7 +102,15 @@ def _token_row(database: Database, secret: str) -> ApiToken:
 # -- passwords -------------------------------------------------------------
 
 
-def test_password_is_stored_as_an_argon2id_hash(database: Database) -> None:
+def test_password_is_stored_as_an_argon2id_hash(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite hashes lightly (tests/conftest.py); this test uses the app's
+    # own hasher: argon2id at the library's recommended parameters.
+    monkeypatch.setattr(
+        passwords, "_hasher", PRODUCTION_HASHERS["core.identity.passwords"]
+    )
+    recommended = PasswordHasher()
     with database.session() as db:
         account = f.user(db)
         db.commit()
@@ -108,6 +118,10 @@ def test_password_is_stored_as_an_argon2id_hash(database: Database) -> None:
         assert stored is not None
         assert stored.password_hash is not None
         assert stored.password_hash.startswith("$argon2id$")
+        assert (
+            f"$m={recommended.memory_cost},t={recommended.time_cost},"
+            f"p={recommended.parallelism}$" in stored.password_hash
+        )
         assert f.PASSWORD not in stored.password_hash
         assert verify_password(stored.password_hash, f.PASSWORD)
         assert not verify_password(stored.password_hash, f.PASSWORD + "!")
