@@ -15,7 +15,7 @@ from core.access.policy import (
     requires,
     signed_in,
 )
-from core.access.service import staff_of
+from core.access.service import named, staff_of
 from core.api.conditional import (
     IF_MATCH_PARAMETER,
     check_if_match,
@@ -186,6 +186,7 @@ __all__ = [
     "in_callers_language",
     "limiter",
     "local_today",
+    "named",
     "new_id",
     "not_after_today",
     "note_read",

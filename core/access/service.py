@@ -211,6 +211,15 @@ def staff_of(db: Session, commune: Commune) -> set[uuid.UUID]:
     )
 
 
+def named(db: Session, user_ids: Iterable[uuid.UUID]) -> list[tuple[str, str]]:
+    """Each account's id and full name, by name: the choices of a form that
+    picks a member of staff."""
+    users = db.scalars(
+        select(User).where(User.id.in_(list(user_ids))).order_by(User.full_name)
+    )
+    return [(str(user.id), user.full_name) for user in users]
+
+
 def holders_of(db: Session, commune: Commune, roles: set[str]) -> set[uuid.UUID]:
     """Accounts holding one of ``roles`` in ``commune`` itself."""
     return set(

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.access.policy import caller_holds, requires, roles_in_commune, signed_in
-from core.access.service import holders_of
+from core.access.service import holders_of, named
 from core.audit import service as audit_service
 from core.audit.trail import record
 from core.cases import service as cases
@@ -34,7 +34,6 @@ from core.commitments import service as commitments
 from core.db import local_today, request_session
 from core.errors import NotFound
 from core.hamlets.models import Hamlet
-from core.identity.models import User
 from core.identity.service import display_name
 from core.mentoring import service as mentoring
 from core.mentoring.models import Channel
@@ -91,9 +90,7 @@ def _kinds() -> list[tuple[str, str]]:
 
 def _officers() -> list[tuple[str, str]]:
     db = request_session()
-    ids = holders_of(db, g.commune, set(mentoring.MENTOR_ROLES))
-    users = db.scalars(select(User).where(User.id.in_(ids)).order_by(User.full_name))
-    return [(str(u.id), u.full_name) for u in users]
+    return named(db, holders_of(db, g.commune, set(mentoring.MENTOR_ROLES)))
 
 
 def _list(filters: dict[str, Any], terms: dict[str, Any], action: str) -> Any:

@@ -26,6 +26,7 @@ from core.toolkit import (
     caller_holds,
     check_version,
     forget_resident_identity,
+    named,
     public,
     read_form,
     refuse,
@@ -235,7 +236,7 @@ def _tip_page(
 ) -> Any:
     tip = read_tip(tip_id)
     db = request_session()
-    staff = sorted(str(user_id) for user_id in staff_of(db, g.commune))
+    staff = named(db, staff_of(db, g.commune))
     return (
         render_template(
             "tips/tip.html",

@@ -20,9 +20,11 @@ from core.db import Database
 from core.jobs.models import Job
 from core.worklist.models import Desk, WorkItem
 from plugins.tips import guard
+from plugins.tips import service as tip_service
 from plugins.tips.models import SealedIdentity, Status, Tip
 from tenants.models import Commune
 from tests import factories as f
+from tests.conftest import PRODUCTION_HASHERS
 from tests.core.test_crypto import dump
 from tests.support.jobs import run_due_jobs
 
@@ -567,6 +569,22 @@ def test_a_dump_holds_no_tip_text_tipster_detail_or_passphrase(
         assert value.encode() not in raw, value
 
 
+def test_the_passphrase_is_kept_as_an_argon2id_hash_of_owasps_strength(
+    client: FlaskClient, tips: Tips, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite hashes lightly (tests/conftest.py); this test uses the
+    # plugin's own hasher, at OWASP's minimum for argon2id.
+    monkeypatch.setattr(
+        tip_service, "_hasher", PRODUCTION_HASHERS["plugins.tips.service"]
+    )
+    receipt = _sent(client, tips)
+    (tip,) = _tip_rows(tips)
+    assert tip.passphrase_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert receipt["passphrase"] not in tip.passphrase_hash
+    found = _thread(client, tips, receipt["receipt_code"], receipt["passphrase"])
+    assert found.status_code == 200, found.get_json()
+
+
 # -- the dashboard -------------------------------------------------------------------
 
 
@@ -736,6 +754,12 @@ def test_the_triage_desk_lists_tips_and_moves_one_along(
     assert desk.status_code == 200 and tip_id in desk.text
     page = client.get(f"/c/{tips.commune.slug}/tips/{tip_id}")
     assert page.status_code == 200 and DESCRIPTION in page.text
+    # Staff to assign are offered by name and outcomes in the reader's words.
+    chief = tips.staffed.chief
+    assert f'<option value="{chief.id}" >{chief.full_name}</option>' in page.text
+    assert f">{chief.id}</option>" not in page.text
+    assert ">Không phát hiện gì</option>" in page.text
+    assert ">no_finding</option>" not in page.text
     csrf = _field(page.text, "csrf_token")
     moved = client.post(
         f"/c/{tips.commune.slug}/tips/{tip_id}/triage",
