@@ -1,7 +1,7 @@
 """The counselling pages: /c/<commune>/counselling/...
 
 The hotline and counselling log (newest first, each entry shown audited as
-read), the form that records an entry, an entry's page; a person's
+read), the form that records an entry or corrects one, an entry's page; a person's
 reminder contacts with their consent and the reminders asked for them; and
 the commune's channels, whose secrets are written and never shown. Every
 form goes through the API's schemas and services, so a page refuses exactly
@@ -137,15 +137,46 @@ def entry_form(refusal: Refusal | None = None, status: int = 200) -> Any:
     asked = request.values.get("person_id") or request.args.get("person")
     person = _about(db, asked) if asked else None
     db.commit()
+    return _entry_form_page(None, person, refusal, status)
+
+
+def _entry_form_page(
+    entry: Entry | None, person: Any, refusal: Refusal | None, status: int
+) -> Any:
+    """The entry form, empty for a new entry or filled from ``entry``; after
+    a refusal, filled with what was sent."""
+    if refusal is not None:
+        sent: Any = request.form
+    elif entry is not None:
+        sent = _entry_values(entry)
+    else:
+        sent = {}
     return render_template(
         "counselling/entry_form.html",
+        entry=entry,
         person=person,
         refusal=refusal,
-        sent=request.form if refusal else {},
+        sent=sent,
         now=_local_now(),
         means_options=_options(Means),
         topic_options=_options(Topic),
     ), status
+
+
+def _entry_values(entry: Entry) -> dict[str, Any]:
+    """An entry as its form shows it: the moment in Vietnam's time."""
+    return {
+        "occurred_at": entry.occurred_at.astimezone(service.VIETNAM).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+        "means": entry.means.value,
+        "anonymous": entry.anonymous,
+        "caller": entry.caller,
+        "topic": entry.topic.value,
+        "details": entry.details,
+        "advice": entry.advice,
+        "referral": entry.referral,
+    }
 
 
 def _about(db: Any, raw: str) -> Any:
@@ -194,7 +225,52 @@ def entry_page(entry_id: uuid.UUID) -> Any:
     person = reachable(db, entry.person_id) if entry.person_id else None
     service.note_entries_read(db, [entry])
     db.commit()
-    return render_template("counselling/entry.html", entry=entry, person=person)
+    return render_template(
+        "counselling/entry.html",
+        entry=entry,
+        person=person,
+        can_write=caller_holds(WRITE),
+    )
+
+
+@bp.get("/entries/<uuid:entry_id>/edit")
+@requires(WRITE)
+def edit_entry_form(
+    entry_id: uuid.UUID, refusal: Refusal | None = None, status: int = 200
+) -> Any:
+    """The entry's form, to correct it; showing its text is a read."""
+    db = request_session()
+    entry = service.entry_in_reach(db, entry_id)
+    person = reachable(db, entry.person_id) if entry.person_id else None
+    service.note_entries_read(db, [entry])
+    db.commit()
+    return _entry_form_page(entry, person, refusal, status)
+
+
+@bp.post("/entries/<uuid:entry_id>/edit")
+@requires(WRITE)
+def edit_entry(entry_id: uuid.UUID) -> Any:
+    """Save the whole form over the entry, as the API's PATCH would with
+    every field: the form shows them all, so one left empty is cleared."""
+    db = request_session()
+
+    def change() -> Entry:
+        entry = service.entry_in_reach(db, entry_id)
+        check_version(entry)
+        values = read_form(CounsellingEntrySchema())
+        if values.get("person_id") is not None:
+            reachable(db, values["person_id"])
+        service.change_entry(db, entry, values)
+        db.commit()
+        return entry
+
+    entry, refusal = attempt(change)
+    if refusal is not None:
+        return edit_entry_form(entry_id, refusal=refusal, status=refusal.status)
+    assert entry is not None
+    logger.info("counselling entry %s corrected from the page", entry.id)
+    flash(_("The entry is saved."))
+    return redirect(url_for(".entry_page", commune=g.commune.slug, entry_id=entry.id))
 
 
 # -- a person's contacts and reminders -----------------------------------------

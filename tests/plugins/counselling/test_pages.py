@@ -1,7 +1,8 @@
-"""The counselling pages: an anonymous call recorded and read (audited); a
-person's contact added, a reminder refused without consent and for a place
-that names the reason, then queued once consent is recorded; the channels'
-secrets written but never shown; roles without the permission refused."""
+"""The counselling pages: an anonymous call recorded and read (audited), then
+corrected on its form; a person's contact added, a reminder refused without
+consent and for a place that names the reason, then queued once consent is
+recorded; the channels' secrets written but never shown; roles without the
+permission refused."""
 
 from __future__ import annotations
 
@@ -102,6 +103,54 @@ def test_an_anonymous_call_is_recorded_listed_and_its_reading_audited(
             )
         ).all()
     assert len(reads) >= 2  # its page and the log
+
+
+def test_an_entry_is_corrected_on_its_form_and_a_stale_form_is_refused(
+    app: Flask, database: Database
+) -> None:
+    staffed, _person = _running(database)
+    slug = staffed.commune.slug
+    chief = _browser(app, staffed.chief.username)
+    form = chief.get(f"/c/{slug}/counselling/entries/new").get_data(as_text=True)
+    done = chief.post(
+        f"/c/{slug}/counselling/entries/new",
+        data={**ENTRY, "csrf_token": csrf_from(form)},
+    )
+    entry_page = done.headers["Location"]
+    assert "/counselling/entries/" in entry_page
+    edit = f"{entry_page}/edit"
+    assert f'href="{edit}"' in chief.get(entry_page).get_data(as_text=True)
+
+    # The form comes filled from the entry, in Vietnam's time.
+    filled = chief.get(edit).get_data(as_text=True)
+    assert "<h1>Sửa lượt tư vấn</h1>" in filled
+    assert 'value="2026-12-03T20:15"' in filled and "Trạm Y tế xã" in filled
+    version = _version(filled, edit)
+    corrected = {
+        **ENTRY,
+        "anonymous": "",  # unticked: the caller gave her name after all
+        "caller": "Bà Lò Thị Nga",
+        "referral": "",  # left empty: cleared
+        "version": version,
+        "csrf_token": csrf_from(filled),
+    }
+    del corrected["anonymous"]
+    saved = chief.post(edit, data=corrected)
+    assert saved.status_code == 302 and saved.headers["Location"] == entry_page
+    with f.in_commune(database, staffed.commune) as db:
+        entry = db.scalars(select(Entry)).one()
+        assert not entry.anonymous and entry.caller == "Bà Lò Thị Nga"
+        assert entry.referral is None and entry.version == int(version) + 1
+
+    # The same form sent again was drawn from the old version: refused whole.
+    stale = chief.post(edit, data={**corrected, "caller": "Người khác"})
+    assert stale.status_code == 412
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(Entry)).one().caller == "Bà Lò Thị Nga"
+
+    # A viewer, who may not write to the log, cannot open the form.
+    viewer, _secret = f.member(database, staffed, "viewer")
+    assert _browser(app, viewer.username).get(edit).status_code == 403
 
 
 def test_a_reminder_needs_consent_and_a_place_that_does_not_name_the_reason(
