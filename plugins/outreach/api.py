@@ -87,7 +87,7 @@ class SessionById(MethodView):
         db = request_session()
         talk = service.get(db, session_id)
         check_if_match(talk)
-        db.delete(talk)
+        service.remove(db, talk)
         db.commit()
 
 

@@ -135,6 +135,14 @@ def change(session: Session, talk: OutreachSession, values: dict[str, Any]) -> N
     logger.info("outreach session %s changed", talk.id)
 
 
+def remove(session: Session, talk: OutreachSession) -> None:
+    """Remove a session recorded by mistake; a session that did not take
+    place is called off instead, and stays in the calendar."""
+    session.delete(talk)
+    session.flush()
+    logger.info("outreach session %s removed", talk.id)
+
+
 def on_day(talk: OutreachSession) -> date:
     """The day a session stands on in the calendar: held, else planned."""
     return talk.held_on or talk.planned_on

@@ -2,9 +2,10 @@
 
 A month of sessions (planned, held, called off) with the month's figures,
 the form that plans a session, and a session's page where it is recorded
-as held or corrected. Every form goes through the API's schema and service,
-so a page refuses exactly what the API refuses, and every caller sees the
-sessions the API would show them.
+as held, corrected, or removed if it was recorded by mistake. Every form
+goes through the API's schema and service, so a page refuses exactly what
+the API refuses, and every caller sees the sessions the API would show
+them.
 """
 
 from __future__ import annotations
@@ -212,3 +213,37 @@ def edit(session_id: uuid.UUID) -> Any:
     return redirect(
         url_for(".session_page", commune=g.commune.slug, session_id=talk.id)
     )
+
+
+@bp.get("/sessions/<uuid:session_id>/remove")
+@requires(WRITE)
+def remove_form(
+    session_id: uuid.UUID, refusal: Refusal | None = None, status: int = 200
+) -> Any:
+    """Ask before removing a session: a tap on a phone is easily a mistake."""
+    db = request_session()
+    talk = service.get(db, session_id)
+    db.commit()
+    return render_template("outreach/remove.html", talk=talk, refusal=refusal), status
+
+
+@bp.post("/sessions/<uuid:session_id>/remove")
+@requires(WRITE)
+def remove(session_id: uuid.UUID) -> Any:
+    """Remove a session recorded by mistake, unless it changed since the
+    question was asked; back to its month."""
+    db = request_session()
+
+    def take_away() -> str:
+        talk = service.get(db, session_id)
+        check_version(talk)
+        month = service.on_day(talk).strftime("%Y-%m")
+        service.remove(db, talk)
+        db.commit()
+        return month
+
+    month, refusal = attempt(take_away)
+    if refusal is not None:
+        return remove_form(session_id, refusal=refusal, status=refusal.status)
+    flash(_("The session is removed."))
+    return redirect(url_for(".calendar", commune=g.commune.slug, month=month))

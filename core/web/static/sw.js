@@ -3,7 +3,7 @@
 // Pages are always fetched from the server and never stored: they hold
 // people's files.
 "use strict";
-var SHELL = "binhyen-shell-v1";
+var SHELL = "binhyen-shell-v2";  // a new name for every change of FILES
 var FILES = [
   "/static/site.css",
   "/static/app.js",

@@ -1,6 +1,7 @@
 """The outreach pages: a session planned on the form, recorded held with its
-audience, seen in the month's calendar; refusals beside the fields; staff
-who only read see no form and are refused one."""
+audience, seen in the month's calendar, or removed after a question;
+refusals beside the fields; staff who only read see no form and are refused
+one."""
 
 from __future__ import annotations
 
@@ -219,6 +220,50 @@ def test_a_held_session_with_a_count_below_zero_is_refused_beside_that_cell(
         assert talk is not None and talk.status is SessionStatus.PLANNED
 
 
+def test_a_session_recorded_by_mistake_is_removed_after_a_question(
+    app: Flask, database: Database
+) -> None:
+    staffed, _hamlet_id = _running(database)
+    slug = staffed.commune.slug
+    chief = _browser(app, staffed.chief.username)
+    form = chief.get(f"/c/{slug}/outreach/sessions/new").get_data(as_text=True)
+    planned = chief.post(
+        f"/c/{slug}/outreach/sessions/new",
+        data={**PLAN, "csrf_token": csrf_from(form)},
+    )
+    session_page = planned.headers["Location"]
+    remove = f"{session_page}/remove"
+    assert f'href="{remove}"' in chief.get(session_page).get_data(as_text=True)
+
+    # The question names the session; nothing is removed by asking it.
+    question = chief.get(remove).get_data(as_text=True)
+    assert PLAN["topic"] in question
+    version = _version(question)
+    with f.in_commune(database, staffed.commune) as db:
+        talk = db.scalars(select(OutreachSession)).one()
+        talk.place = "Nhà văn hoá xóm"  # someone corrects it meanwhile
+        db.commit()
+    stale = chief.post(
+        remove, data={"version": version, "csrf_token": csrf_from(question)}
+    )
+    assert stale.status_code == 412
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(OutreachSession)).one().place == "Nhà văn hoá xóm"
+
+    question = chief.get(remove).get_data(as_text=True)
+    removed = chief.post(
+        remove,
+        data={"version": _version(question), "csrf_token": csrf_from(question)},
+    )
+    assert removed.status_code == 302
+    assert removed.headers["Location"].endswith(
+        f"/outreach/?month={TODAY.strftime('%Y-%m')}"
+    )
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(OutreachSession)).first() is None
+    assert chief.get(session_page).status_code == 404
+
+
 def test_staff_who_only_read_see_the_calendar_but_cannot_plan(
     app: Flask, database: Database
 ) -> None:
@@ -233,6 +278,11 @@ def test_staff_who_only_read_see_the_calendar_but_cannot_plan(
     assert calendar.status_code == 200
     assert "/outreach/sessions/new" not in calendar.get_data(as_text=True)
     assert reader.get(f"/c/{slug}/outreach/sessions/new").status_code == 403
+    with f.in_commune(database, staffed.commune) as db:
+        talk = f.outreach_session(db)
+        db.commit()
+    remove = f"/c/{slug}/outreach/sessions/{talk.id}/remove"
+    assert reader.get(remove).status_code == 403
     form = reader.get(f"/c/{slug}/outreach/").get_data(as_text=True)
     refused = reader.post(
         f"/c/{slug}/outreach/sessions/new",
@@ -240,7 +290,7 @@ def test_staff_who_only_read_see_the_calendar_but_cannot_plan(
     )
     assert refused.status_code == 403
     with f.in_commune(database, staffed.commune) as db:
-        assert db.scalars(select(OutreachSession)).first() is None
+        assert db.scalars(select(OutreachSession.id)).all() == [talk.id]
 
 
 def test_the_demo_holds_one_session_and_plans_another(database: Database) -> None:
