@@ -94,6 +94,7 @@ from core.plugin_host.contributions import (
     MenuItem,
     Metric,
     PeriodicJob,
+    PersonPage,
     PluginInfo,
     TimelineEntry,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "PeriodicJob",
     "Permission",
     "Person",
+    "PersonPage",
     "PluginInfo",
     "Problem",
     "Recorded",

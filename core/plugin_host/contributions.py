@@ -95,6 +95,18 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class PersonPage:
+    """A plugin's page about one person, linked from the person's file for
+    holders of ``permission``; ``endpoint`` takes ``commune`` and
+    ``person_id``."""
+
+    label_vi: str
+    label_en: str
+    endpoint: str
+    permission: str
+
+
+@dataclass(frozen=True)
 class Event:
     """Something that happened in core. ``kind`` is one of EVENT_KINDS."""
 

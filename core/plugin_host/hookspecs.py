@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         MenuItem,
         Metric,
         PeriodicJob,
+        PersonPage,
         PluginInfo,
         TimelineEntry,
     )
@@ -170,6 +171,17 @@ def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
 
     Called when a page of the commune is drawn. Return :class:`MenuItem`
     items, each naming the permission a user needs to see it.
+    """
+
+
+@hookspec
+def binhyen_person_pages(commune: Commune) -> Iterable[PersonPage]:
+    """Link a person's file to the plugin's pages about that person.
+
+    Called when a person's file is drawn on the web app. Return
+    :class:`PersonPage` items, each naming the endpoint (which takes
+    ``commune`` and ``person_id``) and the permission a user needs to see
+    the link; the page itself checks that the user reaches the person.
     """
 
 

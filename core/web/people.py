@@ -13,7 +13,16 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -85,6 +94,23 @@ def _kinds() -> list[tuple[str, str]]:
             else latest.kinds[kind.value].title_vi,
         )
         for kind in CaseKind
+    ]
+
+
+def _plugin_pages(db: Any, person: Any) -> list[tuple[str, str]]:
+    """Links to the enabled plugins' pages about the person, those whose
+    permission the caller holds, as (label, address)."""
+    host = current_app.extensions["binhyen.plugins"]
+    english = i18n.chosen_language() == "en"
+    return [
+        (
+            page.label_en if english else page.label_vi,
+            url_for(page.endpoint, commune=g.commune.slug, person_id=person.id),
+        )
+        for _plugin, page in host.flatten(
+            host.call_enabled(db, "binhyen_person_pages", commune=g.commune)
+        )
+        if caller_holds(page.permission) and page.endpoint in current_app.view_functions
     ]
 
 
@@ -236,6 +262,7 @@ def person(
         note_read(db, person, "support", ["kind", "what", "outcome"])
     if caller_holds("transfers:read"):
         parts["transfers"] = transfer_service.outgoing_of(db, person.id)
+    parts["pages"] = _plugin_pages(db, person)
     parts["timeline"] = timeline.timeline(
         db, person.id, english=i18n.chosen_language() == "en", may_see=caller_holds
     )

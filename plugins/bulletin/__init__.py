@@ -23,6 +23,7 @@ from core.toolkit import (
     Metric,
     PeriodicJob,
     Permission,
+    PersonPage,
     PluginInfo,
     TimelineEntry,
     hookimpl,
@@ -157,6 +158,13 @@ def binhyen_notify(
 @hookimpl
 def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
     return (MenuItem("Bảng tin", "Bulletin", "bulletin_web.index", "bulletin:read"),)
+
+
+@hookimpl
+def binhyen_person_pages(commune: Any) -> Iterable[PersonPage]:
+    # Notices are about no one: the bulletin has no page about a person,
+    # and says so with an empty answer (a plugin may leave a hook out).
+    return ()
 
 
 @hookimpl

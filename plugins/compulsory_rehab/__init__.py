@@ -22,6 +22,7 @@ from core.toolkit import (
     MenuItem,
     Metric,
     Permission,
+    PersonPage,
     PluginInfo,
     TimelineEntry,
     hookimpl,
@@ -84,6 +85,18 @@ def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
             "Hồ sơ cai nghiện bắt buộc",
             "Compulsory rehab dossiers",
             "compulsory_rehab_web.index",
+            service.READ,
+        ),
+    )
+
+
+@hookimpl
+def binhyen_person_pages(commune: Any) -> Iterable[PersonPage]:
+    return (
+        PersonPage(
+            "Hồ sơ cai nghiện bắt buộc",
+            "Compulsory rehab dossiers",
+            "compulsory_rehab_web.person_dossiers",
             service.READ,
         ),
     )

@@ -23,6 +23,7 @@ from core.toolkit import (
     MenuItem,
     Metric,
     Permission,
+    PersonPage,
     PluginInfo,
     hookimpl,
 )
@@ -84,6 +85,18 @@ def binhyen_web_blueprints() -> Iterable[Any]:
 def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
     return (
         MenuItem("Tư vấn", "Counselling", "counselling_web.log", "counselling:read"),
+    )
+
+
+@hookimpl
+def binhyen_person_pages(commune: Any) -> Iterable[PersonPage]:
+    return (
+        PersonPage(
+            "Người nhận nhắc lịch và lời nhắc",
+            "Reminder contacts and reminders",
+            "counselling_web.person_reminders",
+            "counselling:read",
+        ),
     )
 
 

@@ -214,6 +214,9 @@ def test_an_officer_walks_a_dossier_from_opening_to_release_on_the_pages(
     slug = place.staffed.commune.slug
     file = _page(place.officer, f"/c/{slug}/people/{place.person_id}")
     assert f'<a href="{url}">Tòa án ra quyết định</a>' in file
+    # ...and to all of the person's dossiers, under "In the modules".
+    dossiers = f"{place.base}/people/{place.person_id}"
+    assert f'<a href="{dossiers}">Hồ sơ cai nghiện bắt buộc</a>' in file
 
 
 def test_refusals_are_shown_beside_their_fields_in_vietnamese_and_write_nothing(

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import Database
+from core.people.models import Person
+from core.plugin_host.models import CommunePlugin
 from plugins.counselling import demo, service
 from plugins.counselling.models import Channel, ChannelKind, Contact, Entry, Message
 from tests import factories as f
@@ -339,6 +341,34 @@ def test_a_channel_secret_is_stored_but_never_shown_and_only_chiefs_set_it_up(
         ).status_code
         == 403
     )
+
+
+def test_a_persons_file_links_to_their_reminders_for_counsellors_only(
+    app: Flask, database: Database
+) -> None:
+    staffed, person_id = _running(database)
+    slug = staffed.commune.slug
+    file = f"/c/{slug}/people/{person_id}"
+    reminders = f"/c/{slug}/counselling/people/{person_id}"
+    with f.in_commune(database, staffed.commune) as db:
+        hamlet = f.hamlet(db, "Xóm Bưng")
+        db.get(Person, (staffed.commune.id, person_id)).hamlet_id = hamlet.id
+        db.commit()
+    chief = _browser(app, staffed.chief.username)
+    page = chief.get(file).get_data(as_text=True)
+    assert "Trong các phân hệ" in page
+    assert f'<a href="{reminders}">Người nhận nhắc lịch và lời nhắc</a>' in page
+
+    # A hamlet team member reaches the person but not the counselling log.
+    member, _secret = f.member(database, staffed, "hamlet_member", hamlets=[hamlet.id])
+    seen = _browser(app, member.username).get(file)
+    assert seen.status_code == 200 and reminders not in seen.get_data(as_text=True)
+
+    # Where the commune has switched the plugin off, no link is drawn.
+    with f.in_commune(database, staffed.commune) as db:
+        db.scalars(select(CommunePlugin)).one().enabled = False
+        db.commit()
+    assert reminders not in chief.get(file).get_data(as_text=True)
 
 
 def test_staff_outside_counselling_are_refused_its_pages(
