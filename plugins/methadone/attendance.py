@@ -262,9 +262,10 @@ def _enrolments(
     return found
 
 
-def record(db: Session, lines: list[Line], by: Actor) -> int:
-    """Write checked lines (a day already recorded is corrected) and queue
-    the missed-dose rules for the people concerned; returns how many."""
+def record(db: Session, lines: list[Line], by: Actor, *, evaluate: bool = True) -> int:
+    """Write checked lines (a day already recorded is corrected) and, unless
+    ``evaluate`` is false (the caller queues them itself), queue the
+    missed-dose rules for the people concerned; returns how many."""
     if not lines:
         return 0
     ids = {line.enrolment.id for line in lines}
@@ -288,9 +289,15 @@ def record(db: Session, lines: list[Line], by: Actor) -> int:
         for column, value in stamp(by).items():
             setattr(row, column, value)
     db.flush()
-    enqueue_job(db, EVALUATE_JOB, enrolment_ids=sorted(str(i) for i in ids))
+    if evaluate:
+        _evaluate(db, ids)
     logger.info("%d lines of attendance recorded", len(lines))
     return len(lines)
+
+
+def _evaluate(db: Session, enrolment_ids: set[uuid.UUID]) -> None:
+    """Queue the missed-dose rules for these enrolments, in the transaction."""
+    enqueue_job(db, EVALUATE_JOB, enrolment_ids=sorted(str(i) for i in enrolment_ids))
 
 
 IMPORT_JOB = "methadone.import_attendance"
@@ -333,9 +340,10 @@ def import_job(db: Session, commune: Any, import_id: str) -> None:
     """Job handler: record an import's checked lines, a chunk at a time.
 
     Each chunk is committed with the progress it brings, so the page waiting
-    for the import sees it advance. A run cut short and retried records the
-    same lines again, which corrects rather than doubles them; a finished
-    import is left alone."""
+    for the import sees it advance. The missed-dose rules are queued once,
+    with the import's end, so that no rule judges a person on half their
+    month. A run cut short and retried records the same lines again, which
+    corrects rather than doubles them; a finished import is left alone."""
     started = db.scalars(
         select(AttendanceImport).where(AttendanceImport.id == uuid.UUID(import_id))
     ).first()
@@ -348,7 +356,7 @@ def import_job(db: Session, commune: Any, import_id: str) -> None:
         by = _Uploader(started.recorded_by_id, started.recorded_by)
         written = 0
         for first in range(0, len(lines), CHUNK):
-            written += record(db, lines[first : first + CHUNK], by)
+            written += record(db, lines[first : first + CHUNK], by, evaluate=False)
             started.progress = min(99, 100 * written // len(lines))
             db.commit()
     except Exception as exc:
@@ -357,6 +365,8 @@ def import_job(db: Session, commune: Any, import_id: str) -> None:
         started.status = ImportStatus.FAILED
         db.commit()
         raise
+    if lines:
+        _evaluate(db, {line.enrolment.id for line in lines})
     started.recorded, started.content = written, None
     started.status, started.progress = ImportStatus.DONE, 100
     started.finished_at = utcnow()

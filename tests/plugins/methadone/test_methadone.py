@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core.db import Database, local_today, stamp
 from core.identity import authn
+from core.jobs.models import Job
 from core.jobs.schedule import fan_out_in
 from core.plugin_host.models import CommunePlugin
 from plugins.methadone import attendance, rules
@@ -563,11 +564,11 @@ def test_an_import_reports_its_progress_chunk_by_chunk_while_the_page_waits(
     seen: list[int] = []
     real = attendance.record
 
-    def spied(db: Any, lines: Any, by: Any) -> int:
+    def spied(db: Any, lines: Any, by: Any, **options: Any) -> int:
         with f.in_commune(database, commune) as other:
             row = other.scalars(select(AttendanceImport)).one()
             seen.append(row.progress)
-        return real(db, lines, by)
+        return real(db, lines, by, **options)
 
     monkeypatch.setattr(attendance, "CHUNK", 1)
     monkeypatch.setattr(attendance, "record", spied)
@@ -576,6 +577,12 @@ def test_an_import_reports_its_progress_chunk_by_chunk_while_the_page_waits(
         db.commit()
     assert seen == [0, 33, 66]
     assert _days_recorded(database, clinic) == 3
+    # The missed-dose rules are queued once, with the import's end, not once
+    # a chunk: no rule judges a person on part of the file.
+    with f.in_commune(database, commune) as db:
+        queued = db.scalars(select(Job).where(Job.name == rules.EVALUATE_JOB)).all()
+        assert len(queued) == 1
+        assert queued[0].arguments["enrolment_ids"] == [str(clinic.enrolment_id)]
     with f.in_commune(database, commune) as db:
         done = db.scalars(select(AttendanceImport)).one()
         assert (done.status, done.progress, done.recorded) == (
