@@ -39,6 +39,20 @@ RUNNER = "core.jobs.runner.execute"
 LEASE = timedelta(minutes=15)
 RETRY_INTERVALS = [10, 60, 300, 900]
 
+
+def back_off(retry: int) -> int:
+    """Seconds to wait before the ``retry``-th retry (1 for the first); the
+    last interval repeats for a job allowed more retries than listed."""
+    return RETRY_INTERVALS[min(retry, len(RETRY_INTERVALS)) - 1]
+
+
+def retry_intervals(max_attempts: int) -> list[int]:
+    """The wait before each retry of a job, one per retry, as RQ's Retry takes
+    them: RQ picks from the end of a list longer than the retries, so a list
+    of exactly one interval per retry keeps the first wait the shortest."""
+    return [back_off(retry) for retry in range(1, max_attempts)]
+
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -168,7 +182,8 @@ class Dispatcher:
             if job.max_attempts > 1:
                 # With Retry, RQ also re-runs a job whose work horse was killed.
                 options["retry"] = Retry(
-                    max=job.max_attempts - 1, interval=RETRY_INTERVALS
+                    max=job.max_attempts - 1,
+                    interval=retry_intervals(job.max_attempts),
                 )
             arguments = (str(tenant), str(job_id))
             try:

@@ -19,7 +19,7 @@ from flask import Flask, g
 
 from core.db import get_database, utcnow
 from core.jobs.models import Job, JobStatus
-from core.jobs.outbox import RETRY_INTERVALS, JobRegistry
+from core.jobs.outbox import JobRegistry, back_off
 from tenants.isolation import bind_tenant
 from tenants.models import Commune
 
@@ -136,9 +136,8 @@ def _record_failure(
             job.status, job.finished_at = JobStatus.FAILED, utcnow()
         elif in_process:
             # No queue to retry it: the sweep picks it up after the back-off.
-            delay = RETRY_INTERVALS[min(attempt - 1, len(RETRY_INTERVALS) - 1)]
             job.status = JobStatus.PENDING
-            job.run_after = utcnow() + timedelta(seconds=delay)
+            job.run_after = utcnow() + timedelta(seconds=back_off(attempt))
         else:
             job.status = JobStatus.RETRYING
         session.commit()

@@ -456,14 +456,20 @@ def test_no_reason_note_or_closing_note_is_in_a_dump(
     person = _person(client, chief)
     reason = "Lý do tầng bí mật số 4471"
     note = "Ghi chú kết thúc bí mật số 9313"
-    _tier(client, chief, person, chief.token, tier=1, reason=reason)
-    case = _open(client, chief, person).get_json()
-    client.post(
-        _cases(chief, person) + case["id"] + "/close",
+    placed = _tier(client, chief, person, chief.token, tier=1, reason=reason)
+    assert placed.status_code == 201, placed.get_json()
+    opened = _open(client, chief, person)
+    assert opened.status_code == 201, opened.get_json()
+    closed = client.post(
+        _cases(chief, person) + opened.get_json()["id"] + "/close",
         json={"outcome": "completed", "note": note},
         headers={**f.bearer(chief.token), "If-Match": '"v1"'},
     )
+    assert closed.status_code == 200, closed.get_json()
+    assert closed.get_json()["closing_note"] == note  # stored, and readable
     raw = dump(app, backend, tmp_path)
+    # The dump holds what was written: the decision's plain fields are there.
+    assert "Chủ tịch UBND xã Cao Phong".encode() in raw
     for value in (reason, note):
         assert value.encode() not in raw, value
 

@@ -203,6 +203,15 @@ def test_without_redis_a_failed_job_waits_its_back_off_before_the_sweep_retries(
     assert (job.status, job.attempts) == (JobStatus.DONE, 2)
 
 
+def test_each_retry_waits_longer_and_rq_is_given_one_wait_per_retry() -> None:
+    # RQ takes a list of waits from its end when the list is longer than the
+    # retries, which would make a job with two retries wait 300 s, then 900.
+    assert outbox.retry_intervals(3) == [10, 60]
+    assert outbox.retry_intervals(1) == []
+    assert outbox.retry_intervals(7) == [10, 60, 300, 900, 900, 900]
+    assert [outbox.back_off(n) for n in (1, 2, 4, 9)] == [10, 60, 900, 900]
+
+
 def test_with_redis_a_failing_job_is_retried_by_rq_after_its_back_off(
     redis_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,7 +226,9 @@ def test_with_redis_a_failing_job_is_retried_by_rq_after_its_back_off(
     place = f.staffed_commune(database, "05089").commune
     with redis_app.app_context():
         job_id = _queue_in(database, place, "tests.broken", name="Xóm Lỗi")
+    before = utcnow()
     _drain(redis_app)
+    after = utcnow()
     [job] = _jobs(database, place)
     assert (job.status, job.attempts) == (JobStatus.RETRYING, 1)
     scheduled = ScheduledJobRegistry(
@@ -225,7 +236,10 @@ def test_with_redis_a_failing_job_is_retried_by_rq_after_its_back_off(
     )
     assert f"binhyen-{job_id}" in scheduled.get_job_ids()
     at = scheduled.get_scheduled_time(f"binhyen-{job_id}")
-    assert at >= utcnow() + timedelta(seconds=outbox.RETRY_INTERVALS[0] - 2)
+    # Scheduled one back-off after the failure, which came between before
+    # and after (RQ keeps whole seconds); however slow the machine.
+    back_off = timedelta(seconds=outbox.RETRY_INTERVALS[0])
+    assert before.replace(microsecond=0) + back_off <= at <= after + back_off
 
     # With no back-off, RQ runs it again at once, until attempts run out.
     monkeypatch.setattr(outbox, "RETRY_INTERVALS", [0])

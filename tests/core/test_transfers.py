@@ -249,12 +249,19 @@ def test_nothing_of_a_transferred_file_is_in_a_dump(
     home = f.staffed_commune(database, "05089")
     away = f.staffed_commune(database, "05098")
     person = _file(database, home)
-    _send(client, home, person, away)
+    sent = _send(client, home, person, away)
+    assert sent.status_code == 201, sent.get_json()
     _run_jobs(app, database, home, away)
     (offer,) = _offers(client, away)
-    _decide(client, away, offer, accept=True)
+    accepted = _decide(client, away, offer, accept=True)
+    assert accepted.status_code == 200, accepted.get_json()
     _run_jobs(app, database, home, away)
+    with f.in_commune(database, away.commune) as there:
+        arrived = there.scalars(select(Person)).one()
+        assert arrived.national_id == NUMBER  # written there, and readable
     raw = dump(app, backend, tmp_path)
+    # The dump holds what was written: names are kept plain for search.
+    assert "Hoàng Văn Thái".encode() in raw
     for value in (NUMBER, "Chuyển đến ở nhà vợ"):
         assert value.encode() not in raw, value
 

@@ -556,7 +556,7 @@ def test_a_dump_holds_no_tip_text_tipster_detail_or_passphrase(
         "passphrase": "mật khẩu riêng 4471",
     }
     receipt = _sent(client, tips, **secrets)
-    client.post(
+    answered = client.post(
         f"{tips.api}/public/receipt/answers",
         json={
             "receipt_code": receipt["receipt_code"],
@@ -564,7 +564,12 @@ def test_a_dump_holds_no_tip_text_tipster_detail_or_passphrase(
             "body": "Trả lời kín 4471",
         },
     )
+    assert answered.status_code == 201, answered.get_json()
+    (tip,) = _tip_rows(tips)
+    assert tip.description == secrets["description"]  # stored, and readable
     raw = dump(app, backend, tmp_path)
+    # The dump holds what was written: the commune's plain name is there.
+    assert tips.commune.name.encode() in raw
     for value in [*secrets.values(), "Trả lời kín 4471", receipt["receipt_code"]]:
         assert value.encode() not in raw, value
 
