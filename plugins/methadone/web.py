@@ -1,9 +1,12 @@
 """The health team's Methadone pages: /c/<commune>/methadone/...
 
-A dispensing point's day on one screen (every person enrolled there, what
-they took), and the import of the point's CSV export. Both go through the
-checks of the API's batches: one wrong line refuses the whole batch, each
-wrong line named beside its row, and nothing is half written.
+A dispensing point's day on one screen (each person enrolled there whom the
+caller reaches, what they took), and the import of the point's CSV export.
+Both go through the checks of the API's batches: one wrong line refuses the
+whole batch, each wrong line named beside its row, and nothing is half
+written. The day shows what the API would: the point's code for a person and
+the doses only to holders of ``methadone:read_doses``, and each row shown is
+audited with the fields it showed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from core.toolkit import (
     field_error,
     local_today,
     note_read,
+    people_in_reach,
     request_session,
     requires,
     signed_in,
@@ -43,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 WRITE = "methadone:write"
 DOSES = "methadone:read_doses"
+# What a row of the day shows of each person: their name and what happened;
+# with methadone:read_doses also the point's code for them and the dose.
+SHOWN = ("full_name", "status")
+SHOWN_WITH_DOSES = ("full_name", "patient_code", "status", "dose_mg")
 
 bp = Blueprint(
     "methadone_web",
@@ -81,10 +89,10 @@ def _asked_day() -> date:
 
 
 def _roll(point_id: uuid.UUID, day: date) -> list[dict[str, Any]]:
-    """Who is enrolled at the point and active, with what is recorded for
-    the day: one row per person, by name."""
+    """Who is enrolled at the point and active, among the people the caller
+    reaches, with what is recorded for the day: one row per person, by name."""
     db = request_session()
-    rows = db.execute(
+    query = (
         select(Enrolment, Person)
         .join(Person, Person.id == Enrolment.person_id)
         .where(
@@ -93,7 +101,11 @@ def _roll(point_id: uuid.UUID, day: date) -> list[dict[str, Any]]:
             Enrolment.started_on <= day,
         )
         .order_by(Person.full_name)
-    ).all()
+    )
+    reach = people_in_reach(db)
+    if reach is not None:
+        query = query.where(reach)
+    rows = db.execute(query).all()
     recorded = {
         a.enrolment_id: a
         for a in db.scalars(
@@ -121,9 +133,15 @@ def day_at_point(
     day = day or local_today()
     roll = _roll(point.id, day)
     doses = caller_holds(DOSES)
-    shown = ["status", "dose_mg"] if doses else ["status"]
+    shown = SHOWN_WITH_DOSES if doses else SHOWN
     for row in roll:
-        note_read(db, row["person"], "methadone_attendance", shown, {"day": str(day)})
+        note_read(
+            db,
+            row["person"],
+            "methadone_attendance",
+            shown,
+            {"day": str(day), "enrolment": str(row["enrolment"].id)},
+        )
     db.commit()
     return render_template(
         "methadone/day.html",

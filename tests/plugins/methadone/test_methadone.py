@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core.audit.models import AuditEvent
 from core.db import Database, local_today, stamp
 from core.identity import authn
 from core.jobs.models import Job
@@ -496,6 +497,77 @@ def test_a_day_at_the_point_is_recorded_on_one_screen_or_not_at_all(
     )
     shown = browser.get(f"{url}?day={yesterday}").get_data(as_text=True)
     assert 'value="taken" selected' in shown
+
+
+def _day_reads(
+    database: Database, clinic: Clinic, reader: uuid.UUID
+) -> dict[str, tuple[list[str], dict[str, Any]]]:
+    """The audit of the day's page read by ``reader``: fields and details
+    by the person read."""
+    with f.in_commune(database, clinic.staffed.commune) as db:
+        events = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.read",
+                AuditEvent.actor_id == reader,
+            )
+        ).all()
+    return {
+        str(e.object_id): (e.fields, e.details)
+        for e in events
+        if e.details.get("part") == "methadone_attendance"
+    }
+
+
+def test_the_day_shows_an_officer_only_the_people_they_reach_and_no_codes(
+    app: Flask, client: FlaskClient, database: Database, clinic: Clinic
+) -> None:
+    with f.in_commune(database, clinic.staffed.commune) as db:
+        other = f.person(db, "Bùi Thị Hoà")
+        db.commit()
+    _post(
+        client,
+        f"{clinic.base}/persons/{other.id}/enrolments",
+        clinic.health,
+        {
+            "point_id": clinic.point_id,
+            "patient_code": "CP-0077",
+            "started_on": (TODAY - timedelta(days=10)).isoformat(),
+            "dose_mg": 40,
+        },
+    )
+    url = f"/c/{clinic.staffed.commune.slug}/methadone/points/{clinic.point_id}"
+
+    # An officer responsible for one of the two sees that one, by name only.
+    officer, _token = f.mentor(database, clinic.staffed, clinic.person_id)
+    browser = app.test_client()
+    assert sign_in(browser, officer.username, f.PASSWORD).status_code == 302
+    page = browser.get(url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Xa Văn Toản" in html
+    assert "Bùi Thị Hoà" not in html and str(other.id) not in html
+    assert CODE not in html and "CP-0077" not in html
+    assert 'name="rows[0].dose_mg"' not in html
+    read = _day_reads(database, clinic, officer.id)
+    assert set(read) == {clinic.person_id}
+    fields, details = read[clinic.person_id]
+    assert sorted(fields) == ["full_name", "status"]
+    assert details["day"] == TODAY.isoformat()
+    assert details["enrolment"] == clinic.enrolment_id
+
+    # The health team sees everyone at the point, with the point's codes.
+    worker, _token = f.member(database, clinic.staffed, "health_worker")
+    desk = app.test_client()
+    assert sign_in(desk, worker.username, f.PASSWORD).status_code == 302
+    html = desk.get(url).get_data(as_text=True)
+    assert "Xa Văn Toản" in html and "Bùi Thị Hoà" in html
+    assert CODE in html and "CP-0077" in html
+    read = _day_reads(database, clinic, worker.id)
+    assert set(read) == {clinic.person_id, str(other.id)}
+    assert all(
+        sorted(fields) == ["dose_mg", "full_name", "patient_code", "status"]
+        for fields, _details in read.values()
+    )
 
 
 def test_a_points_csv_is_imported_from_the_page_whole_or_refused_line_by_line(
