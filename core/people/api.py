@@ -15,7 +15,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from core.access.policy import requires, roles_in_commune, signed_in
+from core.access.policy import requires, signed_in
 from core.api.conditional import IF_MATCH_PARAMETER, check_if_match, etag_headers
 from core.api.pagination import PAGINATION, page_of
 from core.audit import service as audit_service
@@ -25,7 +25,13 @@ from core.db import local_today, request_session
 from core.errors import Forbidden, Invalid, field_error
 from core.people import service, visibility
 from core.people.models import Person
-from core.people.reach import note_read, people_in_reach, reachable
+from core.people.reach import (
+    note_read,
+    people_in_reach,
+    reachable,
+    refuse_hidden_filters,
+    visible_fields,
+)
 from core.people.schemas import (
     VISIBLE_KEY,
     PersonPatchSchema,
@@ -52,8 +58,7 @@ blp = Blueprint(
 def _visible_fields() -> frozenset[str]:
     """The fields the caller's roles here may see; the response schema shows
     only those (PersonSchema drops the rest)."""
-    held = roles_in_commune(request_session(), signed_in(), g.commune)
-    fields = visibility.fields_for([role.name for _m, role in held])
+    fields = visible_fields(request_session())
     setattr(g, VISIBLE_KEY, fields)
     return fields
 
@@ -105,6 +110,7 @@ class PeopleSearch(MethodView):
 
 def _find(args: dict[str, Any], pagination: Any, action: str) -> list[Person]:
     db = request_session()
+    refuse_hidden_filters(args, _visible_fields())
     # Every listing is audited; what was searched for is not kept, only which
     # filters were used, since a term may be a name or a number.
     record(db, action, object_type="persons", fields=sorted(args))

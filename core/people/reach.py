@@ -17,12 +17,13 @@ from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from core.access.models import MembershipHamlet
-from core.access.policy import roles_in_commune, signed_in
+from core.access.policy import caller_holds, roles_in_commune, signed_in
 from core.api.pagination import page_of
 from core.audit.trail import record
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound, field_error
 from core.mentoring import service as mentoring
 from core.organisation.models import HamletStaff
+from core.people import visibility
 from core.people.models import Person
 
 NOT_HERE = "No person of this commune that you may reach has that id."
@@ -121,3 +122,23 @@ def page_read(
     note_read(db, person, part, fields, details)
     db.commit()
     return found
+
+
+def visible_fields(db: Session) -> frozenset[str]:
+    """The fields of a person the caller's roles in the bound commune see."""
+    held = roles_in_commune(db, signed_in(), g.commune)
+    return visibility.fields_for([role.name for _m, role in held])
+
+
+def refuse_hidden_filters(terms: Iterable[str], fields: frozenset[str]) -> None:
+    """Refuse a list or search whose filters would tell the caller, who sees
+    ``fields``, what their role does not see (a hamlet team member asking
+    for tier 3 learns who is in tier 3)."""
+    hidden = visibility.hidden_filters(terms, fields, caller_holds)
+    if hidden:
+        raise Forbidden(
+            "Your role does not see what these filters ask about; leave them out.",
+            errors=[
+                field_error(term, "Not a filter your role may use.") for term in hidden
+            ],
+        )

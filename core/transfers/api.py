@@ -26,6 +26,7 @@ from core.people.reach import note_read, reachable
 from core.transfers import service
 from core.transfers.models import IncomingTransfer
 from core.transfers.schemas import (
+    TRANSFER_FIELDS,
     DecisionSchema,
     IncomingDetailSchema,
     IncomingQuerySchema,
@@ -47,9 +48,14 @@ class PersonTransfers(MethodView):
     @requires("transfers:read")
     @blp.response(200, OutgoingSchema(many=True))
     def get(self, person_id: uuid.UUID) -> Any:
-        """Transfers of this person's file to other communes, newest first."""
+        """Transfers of this person's file to other communes, newest first.
+        The read is audited: a transfer's reason says where the person went."""
         db = request_session()
-        return service.outgoing_of(db, reachable(db, person_id).id)
+        person = reachable(db, person_id)
+        found = service.outgoing_of(db, person.id)
+        note_read(db, person, "transfers", TRANSFER_FIELDS)
+        db.commit()
+        return found
 
     @requires("transfers:write")
     @blp.arguments(TransferRequestSchema)

@@ -77,3 +77,7 @@ class DecisionSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+# What a list of a person's transfers shows, as its audit records it.
+TRANSFER_FIELDS = sorted(OutgoingSchema().fields)

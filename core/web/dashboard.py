@@ -22,7 +22,7 @@ from core.cases.rules import rulesets
 from core.db import local_today, request_session
 from core.hamlets.models import Hamlet
 from core.people.models import Person, PersonStatus
-from core.people.reach import people_in_reach
+from core.people.reach import people_in_reach, visible_fields
 from core.transfers.models import IncomingTransfer, TransferStatus
 from core.web import i18n
 from core.worklist.models import ItemStatus, WorkItem
@@ -62,7 +62,10 @@ def overview(db: Session, today: date) -> dict[str, Any]:
             select(people.c.tier, func.count()).group_by(people.c.tier)
         ).all()
         tiers: Counter[Any] = Counter(dict(counted))
-        figures["tiers"] = _bars({tier: tiers.get(tier, 0) for tier in (1, 2, 3, None)})
+        if "tier" in visible_fields(db):  # not to hamlet teams (DESIGN.md §1)
+            figures["tiers"] = _bars(
+                {tier: tiers.get(tier, 0) for tier in (1, 2, 3, None)}
+            )
         by_hamlet: dict[Any, int] = dict(
             db.execute(
                 select(people.c.hamlet_id, func.count()).group_by(people.c.hamlet_id)

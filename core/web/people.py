@@ -26,7 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.access.policy import caller_holds, requires, roles_in_commune, signed_in
+from core.access.policy import caller_holds, requires, signed_in
 from core.access.service import holders_of, named
 from core.audit import service as audit_service
 from core.audit.trail import record
@@ -46,21 +46,36 @@ from core.hamlets.models import Hamlet
 from core.identity.service import display_name
 from core.mentoring import service as mentoring
 from core.mentoring.models import Channel
-from core.mentoring.schemas import ContactPatchSchema, ContactSchema
-from core.people import service, visibility
+from core.mentoring.schemas import (
+    AssignmentSchema,
+    ContactPatchSchema,
+    ContactSchema,
+)
+from core.people import service
 from core.people.models import Person, PersonStatus
-from core.people.reach import note_read, people_in_reach, reachable
+from core.people.reach import (
+    note_read,
+    people_in_reach,
+    reachable,
+    refuse_hidden_filters,
+    visible_fields,
+)
 from core.people.schemas import (
     PersonPatchSchema,
     PersonQuerySchema,
     PersonSchema,
     PersonSearchSchema,
+    TierChangeSchema,
     TierDecisionSchema,
 )
 from core.support import service as support
 from core.timeline import service as timeline
 from core.transfers import service as transfer_service
-from core.transfers.schemas import DecisionSchema, TransferRequestSchema
+from core.transfers.schemas import (
+    TRANSFER_FIELDS,
+    DecisionSchema,
+    TransferRequestSchema,
+)
 from core.web import i18n
 from core.web.forms import Refusal, attempt, check_version, read_form
 
@@ -72,8 +87,7 @@ PAGE_SIZE = 50
 
 
 def _visible_fields() -> frozenset[str]:
-    held = roles_in_commune(request_session(), signed_in(), g.commune)
-    return visibility.fields_for([role.name for _m, role in held])
+    return visible_fields(request_session())
 
 
 def _hamlets() -> list[tuple[str, str]]:
@@ -121,6 +135,7 @@ def _officers() -> list[tuple[str, str]]:
 
 def _list(filters: dict[str, Any], terms: dict[str, Any], action: str) -> Any:
     db = request_session()
+    refuse_hidden_filters({**filters, **terms}, _visible_fields())
     record(db, action, object_type="persons", fields=sorted({**filters, **terms}))
     query = service.search(db, within=people_in_reach(db), **filters, **terms)
     people = list(db.scalars(query.limit(PAGE_SIZE)))
@@ -247,8 +262,10 @@ def person(
         parts["cases"] = list(db.scalars(cases.cases_of(db, person.id)))
         parts["tiers"] = service.tier_history(db, person.id)
         note_read(db, person, "cases", ["kind", "status", "start_on", "end_on"])
+        note_read(db, person, "tiers", TierChangeSchema().fields)
     if caller_holds("assignments:read"):
         parts["assignments"] = mentoring.assignments(db, person.id)
+        note_read(db, person, "assignments", AssignmentSchema().fields)
     if caller_holds("contacts:read"):
         parts["contacts"] = list(
             db.scalars(mentoring.contacts(db, person.id).limit(20))
@@ -262,10 +279,12 @@ def person(
         note_read(db, person, "support", ["kind", "what", "outcome"])
     if caller_holds("transfers:read"):
         parts["transfers"] = transfer_service.outgoing_of(db, person.id)
+        note_read(db, person, "transfers", TRANSFER_FIELDS)
     parts["pages"] = _plugin_pages(db, person)
     parts["timeline"] = timeline.timeline(
         db, person.id, english=i18n.chosen_language() == "en", may_see=caller_holds
     )
+    note_read(db, person, "timeline", sorted({e.kind for e in parts["timeline"]}))
     if caller_holds("audit:read"):
         parts["readers"] = list(
             db.scalars(

@@ -20,6 +20,7 @@ from core.people.models import Person
 from core.people.visibility import FULL, HEALTH, IDENTITY
 from tenants.isolation import bind_tenant
 from tests import factories as f
+from tests.conftest import sign_in
 from tests.core.test_crypto import dump
 
 NUMBER = "001203004567"
@@ -174,6 +175,54 @@ def test_a_hamlet_team_member_sees_who_and_where_in_their_hamlet_only(
     assert [p["id"] for p in listed] == [here["id"]]
     assert set(listed[0]) == IDENTITY
     assert client.get(_persons(chief) + there["id"], headers=auth).status_code == 404
+
+
+def test_a_hamlet_team_member_may_not_filter_on_what_they_do_not_see(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    # Listing "tier 3" or "people with a compulsory-rehab referral" would tell
+    # a hamlet team member what their role does not see, so would a number.
+    chief = f.staffed_commune(database, "05089")
+    with database.session() as db:
+        bind_tenant(db, chief.commune.id)
+        hamlet_id = f.hamlet(db, "Xóm Của Tôi").id
+        db.commit()
+    made = _open(client, chief, hamlet_id=str(hamlet_id)).get_json()
+    member, secret = f.member(database, chief, "hamlet_member", hamlets=[hamlet_id])
+    auth = f.bearer(secret)
+    for query in ("tier=3", "case_kind=illegal_use_management"):
+        refused = client.get(f"{_persons(chief)}?{query}", headers=auth)
+        assert refused.status_code == 403, query
+        assert [e["field"] for e in refused.get_json()["errors"]] == [
+            query.split("=")[0]
+        ]
+    by_number = client.post(
+        _persons(chief) + "search", json={"national_id": NUMBER}, headers=auth
+    )
+    assert by_number.status_code == 403
+    assert [e["field"] for e in by_number.get_json()["errors"]] == ["national_id"]
+    # The hamlet and a name remain theirs to use; the chief's filters all work.
+    mine = client.get(f"{_persons(chief)}?hamlet_id={hamlet_id}", headers=auth)
+    assert [p["id"] for p in mine.get_json()] == [made["id"]]
+    chiefs_list = client.get(f"{_persons(chief)}?tier=3", headers=f.bearer(chief.token))
+    assert chiefs_list.status_code == 200 and chiefs_list.get_json() == []
+    assert _search(client, chief, national_id=NUMBER).get_json()[0]["id"] == made["id"]
+
+    # On the pages: no tier bars on the overview, no tier or case filter or
+    # number field on the list, and the address with ?tier= is refused.
+    browser = app.test_client()
+    assert sign_in(browser, member.username, f.PASSWORD).status_code == 302
+    slug = chief.commune.slug
+    home = browser.get(f"/c/{slug}/")
+    assert home.status_code == 200 and f"/c/{slug}/people/?tier=" not in home.text
+    listing = browser.get(f"/c/{slug}/people/")
+    assert listing.status_code == 200 and "Nguyễn Văn An" in listing.text
+    for control in ('name="tier"', 'name="case_kind"', 'name="national_id"'):
+        assert control not in listing.text, control
+    assert browser.get(f"/c/{slug}/people/?tier=3").status_code == 403
+    chiefs = app.test_client()
+    assert sign_in(chiefs, chief.chief.username, f.PASSWORD).status_code == 302
+    assert f"/c/{slug}/people/?tier=" in chiefs.get(f"/c/{slug}/").text
 
 
 @pytest.mark.parametrize("role", ["committee_member", "viewer"])

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core.audit.models import AuditEvent
 from core.cases.models import Case
 from core.db import Database
 from core.mentoring import service as mentoring
@@ -144,6 +145,17 @@ def test_an_accepted_transfer_moves_the_file_and_continues_its_case(
         headers=f.bearer(home.token),
     ).get_json()
     assert [t["status"] for t in sent_list] == ["accepted"]
+    # The list says where the person went: reading it is audited.
+    with f.in_commune(database, home.commune) as db:
+        listed = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.read",
+                AuditEvent.object_id == str(person.id),
+            )
+        ).all()
+    assert any(
+        e.details["part"] == "transfers" and "reason" in e.fields for e in listed
+    )
 
 
 def test_a_refused_transfer_leaves_the_file_at_home(

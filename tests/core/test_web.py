@@ -218,6 +218,41 @@ def test_the_chiefs_home_counts_people_by_tier_each_linked_to_its_list(
     assert "Lò Văn Ba" not in listed
 
 
+def test_the_persons_page_audits_every_part_it_shows_as_the_api_does(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        subject = f.person(db, "Đinh Văn Hùng")
+        f.tier_change(db, subject, tier=1)
+        f.case(db, subject)
+        db.commit()
+    assert sign_in(client, chief.chief.username, f.PASSWORD).status_code == 302
+    page = client.get(f"/c/{chief.commune.slug}/people/{subject.id}")
+    assert page.status_code == 200 and "Đinh Văn Hùng" in page.text
+    with f.in_commune(database, chief.commune) as db:
+        reads = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.read",
+                AuditEvent.object_id == str(subject.id),
+            )
+        ).all()
+    parts = {event.details["part"]: event.fields for event in reads}
+    assert set(parts) >= {
+        "file",
+        "cases",
+        "tiers",
+        "assignments",
+        "contacts",
+        "commitments",
+        "support",
+        "transfers",
+        "timeline",
+    }
+    assert "reason" in parts["tiers"]
+    assert parts["timeline"] == ["case.opened", "tier.changed"]
+
+
 def test_a_contact_and_a_cases_decision_are_corrected_on_the_pages(
     client: FlaskClient, database: Database
 ) -> None:
