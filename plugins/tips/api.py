@@ -5,6 +5,11 @@ and the receipt-code dialogue. These routes keep no trace of the caller
 (no address in the audit trail, none in logs or jobs), take no CSRF token
 since they ignore any browser session, and are rate-limited instead. The
 rest is the triage desk, for staff.
+
+The desk's list of tips (``GET /tips``) carries no free text: no
+description, place or outcome note, only what triage needs to choose a tip
+(``TipSummarySchema``). The text is read one tip at a time
+(``GET /tips/<id>``), and each such read is audited.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from plugins.tips.schemas import (
     TipInSchema,
     TipQuerySchema,
     TipSchema,
+    TipSummarySchema,
     TriageSchema,
     UnsealInSchema,
     UnsealSchema,
@@ -286,10 +292,11 @@ def read_tip(tip_id: uuid.UUID) -> Tip:
 class Tips(MethodView):
     @requires(READ)
     @blp.arguments(TipQuerySchema, location="query")
-    @blp.response(200, TipSchema(many=True))
+    @blp.response(200, TipSummarySchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """Tips, newest first; filter by status."""
+        """Tips, newest first; filter by status. Without their text: read a
+        tip's description, place and outcome note on its own."""
         query = select(Tip).order_by(Tip.created_at.desc(), Tip.id)
         if args.get("status"):
             query = query.where(Tip.status == args["status"])

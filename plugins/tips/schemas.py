@@ -139,26 +139,33 @@ class ThreadSchema(ma.Schema):
     messages = ma.fields.List(ma.fields.Nested(MessageSchema))
 
 
-class TipSchema(ma.Schema):
-    """A tip on the triage desk. Nothing here identifies the tipster."""
+class TipSummarySchema(ma.Schema):
+    """A tip in the desk's list: what triage needs to choose one, and no free
+    text (no description, place or outcome note), which is read one tip at a
+    time with the read audited."""
 
     id = ma.fields.UUID()
     category = ma.fields.Enum(Category, by_value=True)
+    status = ma.fields.Enum(Status, by_value=True)
     hamlet_id = ma.fields.UUID(allow_none=True)
+    valuable = ma.fields.Boolean()
+    assignee_id = ma.fields.UUID(allow_none=True)
+    created_at = ma.fields.DateTime()
+    first_response_at = ma.fields.DateTime(allow_none=True)
+    version = ma.fields.Integer()
+
+
+class TipSchema(TipSummarySchema):
+    """A tip on the triage desk. Nothing here identifies the tipster."""
+
     place = ma.fields.String(allow_none=True)
     happened_on = ma.fields.Date(allow_none=True)
     description = ma.fields.String()
     identified = ma.fields.Enum(Identified, by_value=True)
-    status = ma.fields.Enum(Status, by_value=True)
     outcome = ma.fields.Enum(Outcome, by_value=True, allow_none=True)
     outcome_note = ma.fields.String(allow_none=True)
-    assignee_id = ma.fields.UUID(allow_none=True)
-    valuable = ma.fields.Boolean()
-    first_response_at = ma.fields.DateTime(allow_none=True)
     verified_at = ma.fields.DateTime(allow_none=True)
     closed_at = ma.fields.DateTime(allow_none=True)
-    created_at = ma.fields.DateTime()
-    version = ma.fields.Integer()
 
 
 class TipDetailSchema(TipSchema):
