@@ -2,8 +2,8 @@
 
 The tests due, the form that records a result, and where a work item about
 a test leads. Every page goes through the API's schemas and services, so a
-page refuses exactly what the API refuses; reading a person's test is
-audited as it is through the API.
+page refuses exactly what the API refuses; reading a person's test, in the
+list of tests due or on its form, is audited as it is through the API.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 WRITE = "drug_testing:write"
 # The fields of a due test the result form shows before it is filled in.
 FORM_FIELDS = ("due_on", "reason", "note")
+# What the list of tests due shows of each: the person's name, when, and why.
+LISTED_FIELDS = ("full_name", "due_on", "reason")
 
 bp = Blueprint(
     "drug_testing_web",
@@ -60,7 +62,8 @@ bp = Blueprint(
 @bp.get("/")
 @requires(WRITE)
 def due() -> Any:
-    """The tests due in the caller's reach, the earliest first."""
+    """The tests due in the caller's reach, the earliest first; each row
+    shown is audited as a read of the person's test."""
     db = request_session()
     query = (
         select(DrugTest, Person)
@@ -72,6 +75,8 @@ def due() -> Any:
     if reach is not None:
         query = query.where(reach)
     rows = db.execute(query.limit(300)).all()
+    for test, person in rows:
+        note_read(db, person, "drug_tests_due", LISTED_FIELDS, {"test": str(test.id)})
     db.commit()
     return render_template(
         "drug_testing/due.html", rows=rows, today=local_today(), commune=g.commune

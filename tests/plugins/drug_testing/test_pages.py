@@ -29,6 +29,7 @@ def _scheduled(database: Database, staffed: f.Staffed, person_id: uuid.UUID) -> 
     """A test due today, scheduled through the service as the API does."""
     with f.in_commune(database, staffed.commune) as db:
         person = db.get(Person, (staffed.commune.id, person_id))
+        assert person is not None
         test = service.schedule(db, person, {"due_on": TODAY}, authn.operator("tests"))
         db.commit()
         return str(test.id)
@@ -102,6 +103,7 @@ def test_a_positive_result_entered_on_the_page_reaches_the_officers_work_list(
             select(DrugTest).where(DrugTest.id == uuid.UUID(test_id))
         ).one()
         assert recorded.status is Status.DONE
+        assert recorded.substances is not None
         assert recorded.substances["methamphetamine"] == "positive"
         review = db.scalars(
             select(WorkItem).where(
@@ -122,6 +124,44 @@ def test_a_positive_result_entered_on_the_page_reaches_the_officers_work_list(
     led = field.get(tap)
     assert led.status_code == 302
     assert led.headers["Location"].endswith(f"/people/{person.id}#timeline")
+
+
+def test_the_list_of_tests_due_is_audited_row_by_row_with_the_fields_it_shows(
+    app: Flask, database: Database
+) -> None:
+    staffed = f.staffed_commune(database, "05089")
+    with f.in_commune(database, staffed.commune) as db:
+        f.plugin_on(db, "drug_testing")
+        first = f.person(db, "Hà Văn Dũng")
+        second = f.person(db, "Lường Thị Nga")
+        db.commit()
+    tests = {
+        str(first.id): _scheduled(database, staffed, first.id),
+        str(second.id): _scheduled(database, staffed, second.id),
+    }
+    health, _token = f.member(database, staffed, "health_worker")
+
+    listed = _browser(app, health.username).get(
+        f"/c/{staffed.commune.slug}/drug-testing/"
+    )
+    assert listed.status_code == 200
+    html = listed.get_data(as_text=True)
+    assert "Hà Văn Dũng" in html and "Lường Thị Nga" in html
+    with f.in_commune(database, staffed.commune) as db:
+        reads = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.read",
+                AuditEvent.actor_id == health.id,
+            )
+        ).all()
+    listed_reads = {
+        str(e.object_id): e for e in reads if e.details.get("part") == "drug_tests_due"
+    }
+    assert set(listed_reads) == set(tests)
+    for person_id, event in listed_reads.items():
+        assert event.object_type == "person"
+        assert sorted(event.fields) == ["due_on", "full_name", "reason"]
+        assert event.details["test"] == tests[person_id]
 
 
 def test_the_pages_are_the_health_teams_and_absent_where_the_plugin_is_off(
