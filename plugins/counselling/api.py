@@ -1,4 +1,11 @@
-"""REST endpoints of counselling: /api/v1/c/<commune>/counselling/..."""
+"""REST endpoints of counselling: /api/v1/c/<commune>/counselling/...
+
+The log, the commune's channels, a person's reminder contacts with their
+consent, and the reminders sent to them. Every read of what concerns a
+person is audited: entries as ``counselling.read``, contacts and reminders
+as reads of the person's file (``counselling_contacts``,
+``counselling_reminders``) with the fields shown.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +43,9 @@ from plugins.counselling.schemas import (
     ReminderContactSchema,
     ReminderDeliverySchema,
 )
+
+# What a reader sees of a reminder: never its text or the address it went to.
+REMINDER_FIELDS = sorted(ReminderDeliverySchema().fields)
 
 blp = Blueprint(
     "counselling_api",
@@ -251,12 +261,19 @@ class Reminders(MethodView):
     @blp.response(200, ReminderDeliverySchema(many=True))
     @blp.paginate(**PAGINATION)
     def get(self, reminder_contact_id: uuid.UUID, pagination_parameters: Any) -> Any:
-        """The reminders sent or waiting for this contact, with their status."""
+        """The reminders sent or waiting for this contact, with their status;
+        the read is audited."""
         db = request_session()
         contact = service.contact_in_reach(db, reminder_contact_id)
         query = select(Message).where(Message.contact_id == contact.id)
-        return page_of(
-            db, query.order_by(Message.created_at.desc()), pagination_parameters
+        return page_read(
+            db,
+            contact.person_id,
+            query.order_by(Message.created_at.desc()),
+            pagination_parameters,
+            "counselling_reminders",
+            REMINDER_FIELDS,
+            {"contact": str(contact.id)},
         )
 
     @requires("counselling:write")
@@ -277,10 +294,18 @@ class ReminderById(MethodView):
     @requires("counselling:read")
     @blp.response(200, ReminderDeliverySchema)
     def get(self, reminder_id: uuid.UUID) -> Any:
-        """A reminder's delivery status."""
+        """A reminder's delivery status; the read is audited."""
         db = request_session()
         message = db.scalars(select(Message).where(Message.id == reminder_id)).first()
         if message is None:
             raise NotFound("No reminder of this commune has that id.")
-        service.contact_in_reach(db, message.contact_id)
+        contact = service.contact_in_reach(db, message.contact_id)
+        note_read(
+            db,
+            contact.person_id,
+            "counselling_reminders",
+            REMINDER_FIELDS,
+            {"contact": str(contact.id), "reminder": str(message.id)},
+        )
+        db.commit()
         return message

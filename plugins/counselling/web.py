@@ -6,7 +6,8 @@ reminder contacts with their consent and the reminders asked for them; and
 the commune's channels, whose secrets are written and never shown. Every
 form goes through the API's schemas and services, so a page refuses exactly
 what the API refuses, and reaches exactly the entries, people and contacts
-the API would.
+the API would. Every page that names a person, or shows their contacts or
+reminders, audits the read as the API does.
 """
 
 from __future__ import annotations
@@ -67,6 +68,18 @@ CHOOSER_SIZE = 500
 SHOWN = ("enabled", "url", "host", "port", "starttls", "username", "sender")
 # How many reminders of one contact the person's page lists.
 LAST_REMINDERS = 10
+# What a page naming a person shows of their file.
+NAMED = ("full_name",)
+# What the person's page shows of each reminder: never its text or address.
+REMINDER_SHOWN = (
+    "purpose",
+    "at",
+    "status",
+    "attempts",
+    "last_error",
+    "sent_at",
+    "not_before",
+)
 
 bp = Blueprint(
     "counselling_web",
@@ -136,6 +149,8 @@ def entry_form(refusal: Refusal | None = None, status: int = 200) -> Any:
     db = request_session()
     asked = request.values.get("person_id") or request.args.get("person")
     person = _about(db, asked) if asked else None
+    if person is not None:
+        note_read(db, person, "file", NAMED)
     db.commit()
     return _entry_form_page(None, person, refusal, status)
 
@@ -224,6 +239,8 @@ def entry_page(entry_id: uuid.UUID) -> Any:
     entry = service.entry_in_reach(db, entry_id)
     person = reachable(db, entry.person_id) if entry.person_id else None
     service.note_entries_read(db, [entry])
+    if person is not None:
+        note_read(db, person, "file", NAMED)
     db.commit()
     return render_template(
         "counselling/entry.html",
@@ -243,6 +260,8 @@ def edit_entry_form(
     entry = service.entry_in_reach(db, entry_id)
     person = reachable(db, entry.person_id) if entry.person_id else None
     service.note_entries_read(db, [entry])
+    if person is not None:
+        note_read(db, person, "file", NAMED)
     db.commit()
     return _entry_form_page(entry, person, refusal, status)
 
@@ -285,7 +304,7 @@ def person_reminders(
     refused: str = "",
 ) -> Any:
     """Who may be sent reminders about the person, their consent, and the
-    reminders asked for each; the read is audited as the API's list is.
+    reminders asked for each; the reads are audited as the API's are.
     ``refused`` names the form a refusal belongs to, so that it is shown
     beside that form only."""
     db = request_session()
@@ -308,8 +327,18 @@ def person_reminders(
         )
         for contact in contacts
     }
+    note_read(db, person, "file", NAMED)
     if contacts:
         note_read(db, person, "counselling_contacts", service.CONTACT_FIELDS)
+    for contact in contacts:
+        if reminders[contact.id]:
+            note_read(
+                db,
+                person,
+                "counselling_reminders",
+                REMINDER_SHOWN,
+                {"contact": str(contact.id)},
+            )
     db.commit()
     return render_template(
         "counselling/person.html",

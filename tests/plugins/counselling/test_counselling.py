@@ -233,7 +233,9 @@ def test_a_reminder_goes_by_email_through_the_communes_smtp_server(
     [mail] = mailbox.messages
     assert mail.rcpt_tos == ["hoa@example.vn"]
     parsed = message_from_bytes(mail.content, policy=default)
-    assert "10/12/2026" in parsed.get_body().get_content()
+    body = parsed.get_body()
+    assert body is not None
+    assert "10/12/2026" in body.get_content()
     assert parsed["Subject"].startswith("Tin nhắc lịch")
 
 
@@ -544,3 +546,54 @@ def test_an_officer_sees_entries_about_people_they_reach_and_anonymous_ones(
         f"{hotline.base}/entries/{about_person}", headers=f.bearer(stranger)
     )
     assert hidden.status_code == 404
+
+
+def test_reading_a_contacts_reminders_is_audited_in_their_persons_file(
+    client: FlaskClient, database: Database, hotline: Hotline
+) -> None:
+    with f.in_commune(database, hotline.staffed.commune) as db:
+        reminder = f.reminder(db)
+        contact = db.scalars(
+            select(Contact).where(Contact.id == reminder.contact_id)
+        ).one()
+        reminder_id, contact_id = str(reminder.id), str(contact.id)
+        person_id = str(contact.person_id)
+        db.commit()
+
+    listed = client.get(
+        f"{hotline.base}/contacts/{contact_id}/reminders", headers=hotline.chief
+    )
+    assert listed.status_code == 200, listed.get_json()
+    assert [r["id"] for r in listed.get_json()] == [reminder_id]
+    one = client.get(f"{hotline.base}/reminders/{reminder_id}", headers=hotline.chief)
+    assert one.status_code == 200, one.get_json()
+    assert one.get_json()["purpose"] == "appointment"
+
+    # An officer who does not reach the person finds neither.
+    _stranger, stranger = f.member(database, hotline.staffed, "officer")
+    for url in (f"contacts/{contact_id}/reminders", f"reminders/{reminder_id}"):
+        hidden = client.get(f"{hotline.base}/{url}", headers=f.bearer(stranger))
+        assert hidden.status_code == 404
+
+    with f.in_commune(database, hotline.staffed.commune) as db:
+        reads = db.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action == "person.read",
+                AuditEvent.object_id == person_id,
+            )
+            .order_by(AuditEvent.seq)
+        ).all()
+    reminders = [e for e in reads if e.details["part"] == "counselling_reminders"]
+    assert [e.details for e in reminders] == [
+        {"part": "counselling_reminders", "contact": contact_id},
+        {
+            "part": "counselling_reminders",
+            "contact": contact_id,
+            "reminder": reminder_id,
+        },
+    ]
+    for event in reminders:
+        assert event.actor_id == hotline.staffed.chief.id
+        assert {"purpose", "channel", "at", "status"} <= set(event.fields)
+        assert "place" not in event.fields

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import Database
+from core.identity import authn
 from core.people.models import Person
 from core.plugin_host.models import CommunePlugin
 from plugins.counselling import demo, service
@@ -343,6 +345,92 @@ def test_a_channel_secret_is_stored_but_never_shown_and_only_chiefs_set_it_up(
     )
 
 
+def _reads_of(
+    database: Database, staffed: f.Staffed, person_id: uuid.UUID | str
+) -> list[tuple[str, list[str], dict[str, str]]]:
+    """The chief's recorded reads of the person's file, oldest first: part,
+    fields and the rest of the details."""
+    with f.in_commune(database, staffed.commune) as db:
+        events = db.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action == "person.read",
+                AuditEvent.object_id == str(person_id),
+                AuditEvent.actor_id == staffed.chief.id,
+            )
+            .order_by(AuditEvent.seq)
+        ).all()
+    return [
+        (
+            e.details["part"],
+            sorted(e.fields),
+            {k: v for k, v in e.details.items() if k != "part"},
+        )
+        for e in events
+    ]
+
+
+def test_pages_naming_a_person_or_showing_their_reminders_record_the_read(
+    app: Flask, database: Database
+) -> None:
+    staffed, person_id = _running(database)
+    with f.in_commune(database, staffed.commune) as db:
+        entry = service.create_entry(
+            db,
+            {
+                "occurred_at": datetime(2026, 12, 3, 13, 15, tzinfo=UTC),
+                "means": "phone",
+                "topic": "family",
+                "person_id": person_id,
+            },
+            authn.operator("tests"),
+        )
+        reminder = f.reminder(db)
+        contact = db.scalars(
+            select(Contact).where(Contact.id == reminder.contact_id)
+        ).one()
+        entry_id, contact_id = entry.id, str(contact.id)
+        family_of = contact.person_id
+        db.commit()
+    slug = staffed.commune.slug
+    chief = _browser(app, staffed.chief.username)
+    named: tuple[str, list[str], dict[str, str]] = ("file", ["full_name"], {})
+
+    # The form of an entry about a person names them: a read of their name.
+    form = chief.get(f"/c/{slug}/counselling/entries/new?person={person_id}")
+    assert form.status_code == 200
+    assert "Hà Văn Dũng" in form.get_data(as_text=True)
+    assert _reads_of(database, staffed, person_id) == [named]
+    # So do the entry's page and its form.
+    for url in (f"entries/{entry_id}", f"entries/{entry_id}/edit"):
+        assert chief.get(f"/c/{slug}/counselling/{url}").status_code == 200
+    assert _reads_of(database, staffed, person_id) == [named] * 3
+
+    # A person's page names them and shows their contacts and the reminders
+    # asked for each: each is recorded, with the fields shown.
+    page = chief.get(f"/c/{slug}/counselling/people/{family_of}")
+    assert page.status_code == 200
+    assert _reads_of(database, staffed, family_of) == [
+        named,
+        ("counselling_contacts", sorted(service.CONTACT_FIELDS), {}),
+        (
+            "counselling_reminders",
+            sorted(
+                [
+                    "attempts",
+                    "at",
+                    "last_error",
+                    "not_before",
+                    "purpose",
+                    "sent_at",
+                    "status",
+                ]
+            ),
+            {"contact": contact_id},
+        ),
+    ]
+
+
 def test_a_persons_file_links_to_their_reminders_for_counsellors_only(
     app: Flask, database: Database
 ) -> None:
@@ -352,7 +440,9 @@ def test_a_persons_file_links_to_their_reminders_for_counsellors_only(
     reminders = f"/c/{slug}/counselling/people/{person_id}"
     with f.in_commune(database, staffed.commune) as db:
         hamlet = f.hamlet(db, "Xóm Bưng")
-        db.get(Person, (staffed.commune.id, person_id)).hamlet_id = hamlet.id
+        subject = db.get(Person, (staffed.commune.id, person_id))
+        assert subject is not None
+        subject.hamlet_id = hamlet.id
         db.commit()
     chief = _browser(app, staffed.chief.username)
     page = chief.get(file).get_data(as_text=True)
