@@ -30,7 +30,14 @@ from core.audit import trail  # noqa: F401  (registers the audit listeners)
 from core.config import Settings, load_settings
 from core.crypto.fields import UnreadableError, install_keyring
 from core.crypto.keyring import Keyring, parse_master_key
-from core.errors import Gone, NotFound, Problem, render_problem, title_for
+from core.errors import (
+    Gone,
+    NotFound,
+    Problem,
+    in_callers_language,
+    render_problem,
+    title_for,
+)
 from core.forwarded import TrustedProxy
 from core.identity import authn, sso
 from core.identity.throttle import (
@@ -44,6 +51,7 @@ from core.jobs.runner import run_here
 from core.plugin_host.collect import collect_jobs, collect_permissions
 from core.plugin_host.host import PluginHost, build_host
 from core.web import i18n
+from core.web.words import N_
 from tenants import resolution
 
 logger = logging.getLogger(__name__)
@@ -295,13 +303,19 @@ def _wants_page() -> bool:
 def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
     """People in a browser get pages; API callers keep problem+json."""
 
-    def page(status: int, detail: str) -> Any:
+    def page(status: int, detail: str, values: dict[str, Any] | None = None) -> Any:
+        """An error page in the page's language; ``detail`` is translated
+        whole, then filled with ``values``."""
         if status == 401:
             return redirect(url_for("web.sign_in"))
+        english = i18n.chosen_language() == "en"
         return (
             # here="/": an error page echoes nothing of the address asked for.
             render_template(
-                "error.html", title=title_for(status), detail=detail, here="/"
+                "error.html",
+                title=title_for(status, english=english),
+                detail=in_callers_language(detail, **(values or {})),
+                here="/",
             ),
             status,
         )
@@ -320,14 +334,37 @@ def _install_page_errors(app: Flask, api: api_module.BinhYenApi) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
         if _wants_page():
-            return page(problem.status, problem.detail)
+            return page(problem.status, problem.template, problem.values)
         return render_problem(problem)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
         if _wants_page() and (error.code or 500) < 500:
-            return page(error.code or 500, error.description or error.name)
+            return page(error.code or 500, _page_detail(error))
         return api.handle_http_exception(error)
+
+
+# What an error page says when the error carries only the library's own
+# words (an unknown address, say), which no catalogue translates.
+_PAGE_DETAILS = {
+    404: N_(
+        "There is no such page here, or it is not yours to see. Go back, or "
+        "start again from the home page."
+    ),
+    405: N_(
+        "This page does not take that kind of request. Go back and use the "
+        "page's own buttons."
+    ),
+}
+
+
+def _page_detail(error: HTTPException) -> str:
+    """An HTTP error's words for a page: its own message if the app gave it
+    one, else a plain sentence of ours for the status."""
+    if error.description and error.description != type(error).description:
+        return error.description
+    fallback = error.description or error.name
+    return _PAGE_DETAILS.get(error.code or 500, fallback)
 
 
 def _check_routes_declare_access(app: Flask, catalogue: Catalogue) -> None:

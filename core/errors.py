@@ -54,10 +54,15 @@ class Problem(Exception):
         errors: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         slug: str | None = None,
+        values: Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        # A detail built from values names them (``"... %(permission)s ..."``)
+        # and gives them in ``values``: it is translated whole, then filled.
+        self.template = detail
+        self.values = dict(values or {})
+        self.detail = detail % self.values if self.values else detail
+        super().__init__(self.detail)
         self.errors = errors or []
         self.headers = dict(headers or {})
         if slug:
@@ -139,9 +144,13 @@ def caller_prefers_english() -> bool:
     return best == "en"
 
 
-def title_for(status: int) -> str:
+def title_for(status: int, english: bool | None = None) -> str:
+    """The problem's title; in English if ``english``, or, left out, if the
+    caller's browser prefers it (the API's way; pages pass their language)."""
     vi, en = _TITLES.get(status, _TITLES[500] if status >= 500 else _TITLES[400])
-    return en if caller_prefers_english() else vi
+    if english is None:
+        english = caller_prefers_english()
+    return en if english else vi
 
 
 def in_callers_language(text: str, **values: Any) -> str:
@@ -164,13 +173,14 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> Response:
-    """Render one problem document."""
+    """Render one problem document; ``values`` fill the translated detail."""
     body: dict[str, Any] = {
         "type": TYPE_BASE + (slug or str(status)),
         "title": title_for(status),
         "status": status,
-        "detail": in_callers_language(detail),
+        "detail": in_callers_language(detail, **(values or {})),
     }
     request_id = getattr(request, "binhyen_request_id", None)
     if request_id:
@@ -192,11 +202,12 @@ def problem_response(
 def render_problem(problem: Problem) -> Response:
     return problem_response(
         problem.status,
-        problem.detail,
+        problem.template,
         slug=problem.slug,
         errors=problem.errors,
         headers=problem.headers,
         extra=problem.extra,
+        values=problem.values,
     )
 
 

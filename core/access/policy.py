@@ -162,8 +162,9 @@ def hamlet_scope(
 def require_in_commune(principal: Principal, commune: Commune, permission: str) -> None:
     if permission not in permissions_in_commune(request_session(), principal, commune):
         raise Forbidden(
-            f"You need the permission {permission} in this commune; ask its "
-            "commune chief or your region admin for a role that has it."
+            "You need the permission %(permission)s in this commune; ask its "
+            "commune chief or your region admin for a role that has it.",
+            values={"permission": permission},
         )
 
 

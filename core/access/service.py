@@ -105,8 +105,8 @@ def grant_in_commune(
     hamlet_ids = list(dict.fromkeys(hamlet_ids))
     if role.hamlet_scoped and not hamlet_ids:
         raise Invalid(
-            f"The role {role.name} works in named hamlets; list at least one.",
-            errors=[field_error("hamlets", "At least one hamlet id.")],
+            "A hamlet team member works in named hamlets; choose at least one.",
+            errors=[field_error("hamlets", "Choose at least one hamlet.")],
         )
     if hamlet_ids and not role.hamlet_scoped:
         raise Invalid(

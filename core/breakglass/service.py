@@ -43,14 +43,16 @@ def request_access(
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise Invalid(
-            f"Say why you need this file, in at least {MIN_REASON} characters; "
-            "the commune chief decides on it.",
-            errors=[field_error("reason", f"At least {MIN_REASON} characters.")],
+            "Say why you need this file, in at least %(n)s characters; the "
+            "commune chief decides on it.",
+            errors=[field_error("reason", "Too short.")],
+            values={"n": MIN_REASON},
         )
     if not 1 <= hours <= MAX_HOURS:
         raise Invalid(
-            f"Access lasts between 1 and {MAX_HOURS} hours.",
-            errors=[field_error("hours", f"Between 1 and {MAX_HOURS}.")],
+            "Access lasts between 1 and %(most)s hours.",
+            errors=[field_error("hours", "Out of range.")],
+            values={"most": MAX_HOURS},
         )
     assert principal.user_id is not None
     grant = AccessGrant(

@@ -192,9 +192,9 @@ def extend(db: Session, case: Case, values: Mapping[str, Any]) -> CaseExtension:
     new_end: date = values["new_end_on"]
     if case.end_on is not None and new_end <= case.end_on:
         raise Invalid(
-            "An extension moves the end later than it is now "
-            f"({case.end_on:%d/%m/%Y}).",
+            "An extension moves the end later than it is now (%(end)s).",
             errors=[field_error("new_end_on", "Not after the current end.")],
+            values={"end": f"{case.end_on:%d/%m/%Y}"},
         )
     extension = CaseExtension(
         case_id=case.id,

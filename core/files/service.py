@@ -85,9 +85,10 @@ def check(
         raise _refuse("Empty.", "The file is empty; choose the file again.")
     if len(data) > limit:
         raise TooLarge(
-            f"The file is larger than {limit // 1024} KiB, the most accepted; "
-            "scan at a lower resolution or split the document.",
+            "The file is larger than %(kib)s KiB, the most accepted; scan at a "
+            "lower resolution or split the document.",
             errors=[field_error(FIELD, "Too large.", "files")],
+            values={"kib": limit // 1024},
         )
     labels = ", ".join(TYPES[t].label for t in sorted(allowed))
     found = sniff(data)

@@ -37,7 +37,11 @@ def get_user(db: Session, username: str) -> User:
         select(User).where(User.username == normalise_username(username))
     ).first()
     if user is None:
-        raise NotFound(f"No account is named {username!r}.")
+        raise NotFound(
+            "No account is named “%(username)s”. Check the spelling, or ask the "
+            "region admin to create it.",
+            values={"username": username},
+        )
     return user
 
 

@@ -189,12 +189,15 @@ def change_tier(
             "A tier is 1, 2 or 3.", errors=[field_error("tier", "1, 2 or 3.")]
         )
     if tier == person.tier:
-        raise Conflict(f"This person is already in tier {tier}.")
+        raise Conflict(
+            "This person is already in tier %(tier)s.", values={"tier": tier}
+        )
     if len(reason) < MIN_TIER_REASON:
         raise Invalid(
-            f"Say why, in at least {MIN_TIER_REASON} characters: the reason stays "
-            "in the person's tier history.",
-            errors=[field_error("reason", f"At least {MIN_TIER_REASON} characters.")],
+            "Say why, in at least %(n)s characters: the reason stays in the "
+            "person's tier history.",
+            errors=[field_error("reason", "Too short.")],
+            values={"n": MIN_TIER_REASON},
         )
     if decided_on > local_today():
         raise Invalid(

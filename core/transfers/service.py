@@ -189,9 +189,10 @@ def request(
         )
     if len(reason) < MIN_REASON:
         raise Invalid(
-            f"Say why, in at least {MIN_REASON} characters: where the person "
-            "moved and how the commune learned of it.",
-            errors=[field_error("reason", f"At least {MIN_REASON} characters.")],
+            "Say why, in at least %(n)s characters: where the person moved and "
+            "how the commune learned of it.",
+            errors=[field_error("reason", "Too short.")],
+            values={"n": MIN_REASON},
         )
     pending = db.scalars(
         select(OutgoingTransfer.id).where(

@@ -181,7 +181,7 @@ def sign_in() -> Any:
         except TooManyRequests as throttled:
             # Keep its Retry-After, so a client knows when to try again.
             error, status, headers = (
-                in_callers_language(throttled.detail),
+                in_callers_language(throttled.template, **throttled.values),
                 429,
                 throttled.headers,
             )

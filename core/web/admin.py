@@ -46,7 +46,7 @@ from core.organisation import service as organisation
 from core.organisation.schemas import TeamMemberSchema, TeamSchema
 from core.plugin_host import service as plugins
 from core.web import i18n
-from core.web.forms import attempt, read_form
+from core.web.forms import Refusal, attempt, flash_refusal, read_form
 from tenants import divisions, onboarding
 from tenants.models import Commune, CommuneStatus
 
@@ -133,7 +133,7 @@ def switch_plugin(plugin: str) -> Any:
             else _("Module switched off; its data is kept.")
         )
     else:
-        flash(refusal.detail)
+        flash_refusal(refusal)
     return _back()
 
 
@@ -154,7 +154,7 @@ def grant_role() -> Any:
         db.commit()
         flash(_("The role is given."))
     else:
-        flash(refusal.detail)
+        flash_refusal(refusal)
     return _back()
 
 
@@ -175,7 +175,7 @@ def decide_access(grant_id: uuid.UUID) -> Any:
         db.commit()
         flash(_("Your decision is recorded."))
     else:
-        flash(refusal.detail)
+        flash_refusal(refusal)
     return _back()
 
 
@@ -258,7 +258,7 @@ def onboard(code: str) -> Any:
             _("%(name)s is onboarded at /c/%(slug)s/.", name=made.name, slug=made.slug)
         )
     else:
-        flash(refusal.detail if refusal else _("Choose a commune."))
+        flash_refusal(refusal or Refusal(_("Choose a commune.")))
     return redirect(url_for(".region", code=code))
 
 

@@ -37,6 +37,16 @@ class Refusal:
     status: int = 422
 
 
+def flash_refusal(refusal: Refusal) -> None:
+    """Show a refusal on the next page, for a form that sends the user back
+    rather than drawing itself again: the whole message with each field's,
+    marked as an error so that it does not read as a success."""
+    from flask import flash
+
+    said = [refusal.detail, *refusal.fields.values()]
+    flash(" ".join(part for part in said if part), "error")
+
+
 def read_form(schema: ma.Schema, *, partial: bool = False) -> dict[str, Any]:
     """The submitted form as the schema loads it. Empty inputs count as left
     out; a checkbox the schema expects counts as false when unticked; inputs
@@ -115,7 +125,7 @@ def attempt(work: Callable[[], T]) -> tuple[T | None, Refusal | None]:
     except Problem as problem:
         request_session().rollback()
         return None, Refusal(
-            in_callers_language(problem.detail),
+            in_callers_language(problem.template, **problem.values),
             {e["field"]: in_callers_language(e["message"]) for e in problem.errors},
             problem.status,
         )

@@ -30,7 +30,7 @@ from core.people import visibility
 from core.people.models import Person
 from core.people.reach import people_in_reach
 from core.web import i18n
-from core.web.forms import attempt, check_version
+from core.web.forms import attempt, check_version, flash_refusal
 from core.worklist import service
 from core.worklist.api import DESKS_BY_ROLE
 from core.worklist.models import ItemStatus, WorkItem
@@ -147,7 +147,7 @@ def close(item_id: uuid.UUID) -> Any:
 
     _closed, refusal = attempt(change)
     if refusal is not None:
-        flash(refusal.detail)
+        flash_refusal(refusal)
     else:
         flash(_("Marked as %(status)s.", status=_(item.status.value)))
     target = request.form.get("next", "")

@@ -153,7 +153,7 @@ def close_by_hand(
     db: Session, item: WorkItem, status: ItemStatus, by_name: str
 ) -> WorkItem:
     if item.status is not ItemStatus.OPEN:
-        raise Conflict(f"This item is already {item.status.value}.")
+        raise Conflict("This item is already closed; nothing more to do.")
     if status is ItemStatus.OPEN:
         raise Conflict("An open item is closed as done or dismissed.")
     _close(item, status, by_name)

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from core.access.policy import public
 from core.db import Database
 from tests import factories as f
+from tests.conftest import csrf_from, sign_in
 
 PROBLEM = "application/problem+json"
 
@@ -152,3 +153,32 @@ def test_pages_show_errors_as_pages_and_send_strangers_to_sign_in(
     anonymous = client.get(f"/c/{cao_phong.commune.slug}/")
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].endswith("/login")
+
+
+def test_error_pages_speak_the_pages_language_and_name_what_to_do(
+    client: FlaskClient, database: Database
+) -> None:
+    cao_phong = f.staffed_commune(database, "05089")
+    viewer, _secret = f.member(database, cao_phong, "viewer")
+    assert sign_in(client, viewer.username, f.PASSWORD).status_code == 302
+    slug = cao_phong.commune.slug
+
+    # A refusal built from a value is translated whole, then filled in.
+    refused = client.get(f"/c/{slug}/people/")
+    assert refused.status_code == 403 and refused.mimetype == "text/html"
+    assert "<h1>Không có quyền</h1>" in refused.text
+    assert "Bạn cần quyền persons:read ở xã này" in refused.text
+    # An unknown address gets our own sentence, not the library's English.
+    lost = client.get(f"/c/{slug}/khong-co-trang-nay")
+    assert lost.status_code == 404
+    assert "Không có trang này" in lost.text and "requested URL" not in lost.text
+
+    # With English chosen on the page, the same errors come in English.
+    chosen = client.post(
+        "/language", data={"lang": "en", "csrf_token": csrf_from(lost.text)}
+    )
+    assert chosen.status_code == 302
+    refused = client.get(f"/c/{slug}/people/")
+    assert "You need the permission persons:read in this commune" in refused.text
+    assert "<h1>Not allowed</h1>" in refused.text
+    assert "There is no such page here" in client.get(f"/c/{slug}/x").text

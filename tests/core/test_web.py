@@ -348,3 +348,32 @@ def test_a_form_posts_lists_by_numbered_names_and_moments_in_vietnam(
     assert [row["name"] for row in values["rows"]] == ["Lớp 8A", "Lớp 8C", "Lớp 9B"]
     assert values["rows"][0]["count"] == 31 and values["words"] == ["tờ rơi"]
     assert values["at"].isoformat() == "2026-12-10T08:30:00+07:00"
+
+
+def test_a_refused_role_reads_as_an_error_and_a_given_one_as_done(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with database.session() as db:
+        newcomer = f.user(db, "can.bo.moi")
+        db.commit()
+    assert sign_in(client, chief.chief.username, f.PASSWORD).status_code == 302
+    admin = f"/c/{chief.commune.slug}/admin"
+    csrf = csrf_from(client.get(admin).text)
+
+    refused = client.post(
+        f"{admin}/staff",
+        data={"username": "khong.ai", "role": "officer", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert '<p class="alert error" role="alert">' in refused.text
+    assert "Không có tài khoản nào tên “khong.ai”" in refused.text
+    assert 'class="alert ok"' not in refused.text
+
+    given = client.post(
+        f"{admin}/staff",
+        data={"username": newcomer.username, "role": "officer", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert '<p class="alert ok" role="status">' in given.text
+    assert 'class="alert error"' not in given.text
