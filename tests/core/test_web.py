@@ -80,6 +80,11 @@ def test_a_search_posts_its_terms_and_is_audited_without_them(
     )
     page = found.get_data(as_text=True)
     assert "Nguyễn Văn An" in page and "Đỗ Thị Hồng" not in page
+    # A page answering a form cannot be drawn again in the other language
+    # (it would come back empty), so it offers no switch; the list does.
+    assert 'action="/language"' not in page
+    listed = browser.get(f"/c/{chief.commune.slug}/people/").text
+    assert 'action="/language"' in listed
     with f.in_commune(database, chief.commune) as db:
         searches = db.scalars(
             select(AuditEvent).where(AuditEvent.action == "search")
@@ -289,6 +294,21 @@ def test_a_contact_and_a_cases_decision_are_corrected_on_the_pages(
         f"{base}/contacts/{contact.id}", data={**sent, "contacted_on": "2026-02-04"}
     )
     assert stale.status_code == 412
+
+    # A refused correction links each message to its field, prefixed as the
+    # correction form draws its fields (the page has a second form).
+    blank = browser.post(
+        f"{base}/cases/{case.id}/correct",
+        data={
+            "csrf_token": csrf,
+            "version": str(case.version),
+            "decision_number": "x" * 61,
+            "decided_by": "Chủ tịch UBND xã",
+        },
+    )
+    assert blank.status_code == 422
+    assert 'href="#f-c-decision_number"' in blank.text
+    assert 'id="f-c-decision_number"' in blank.text
 
     corrected = browser.post(
         f"{base}/cases/{case.id}/correct",
