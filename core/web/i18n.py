@@ -34,16 +34,42 @@ def chosen_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
 
 
-def day(value: date | datetime | None) -> str:
-    """A date as people write it here: dd/mm/yyyy (a moment in Vietnam's zone)."""
-    if value is None:
+def day(value: date | datetime | str | None) -> str:
+    """A date as people write it here: dd/mm/yyyy (a moment in Vietnam's zone).
+    Takes a date, a moment, or either written in ISO form (as a file sent
+    between communes holds them)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        written = value
+        try:
+            value = (
+                datetime.fromisoformat(written)
+                if "T" in written
+                else date.fromisoformat(written)
+            )
+        except ValueError:
+            return written
     if isinstance(value, datetime):
         value = value.astimezone(VIETNAM)
         if (value.hour, value.minute, value.second) == (0, 0, 0):
             return value.strftime("%d/%m/%Y")  # a day, not a moment
         return value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
+
+
+def law(ruleset_id: str | None) -> str:
+    """A ruleset's title (the law it reads) in the page's language; its id if
+    no ruleset of that id is installed any more."""
+    from core.cases.rules import RulesetError, by_id
+
+    if not ruleset_id:
+        return ""
+    try:
+        ruleset = by_id(ruleset_id)
+    except RulesetError:
+        return ruleset_id
+    return ruleset.title_en if chosen_language() == "en" else ruleset.title_vi
 
 
 def init_app(app: Flask, plugin_folders: list[Path]) -> None:
@@ -53,3 +79,4 @@ def init_app(app: Flask, plugin_folders: list[Path]) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
     Babel(app, locale_selector=chosen_language)
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["law"] = law

@@ -111,6 +111,37 @@ def _kinds() -> list[tuple[str, str]]:
     ]
 
 
+# How many openings of a file its page lists, and how many reads (one per
+# part shown) it looks through to find them.
+READERS_SHOWN = 20
+READS_SCANNED = 400
+
+
+def _readers(db: Any, person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Who opened the file, newest first: one line per opening (a request),
+    with the parts it showed, though each part was recorded on its own."""
+    events = db.scalars(
+        audit_service.query(
+            object_type="person", object_id=str(person_id), action="person.read"
+        ).limit(READS_SCANNED)
+    )
+    openings: dict[str, dict[str, Any]] = {}
+    for event in events:
+        key = event.request_id or f"seq-{event.seq}"
+        if key not in openings:
+            if len(openings) == READERS_SHOWN:
+                break
+            openings[key] = {
+                "at": event.at,
+                "actor_name": event.actor_name,
+                "parts": [],
+            }
+        part = (event.details or {}).get("part", "")
+        if part and part not in openings[key]["parts"]:
+            openings[key]["parts"].append(part)
+    return list(openings.values())
+
+
 def _plugin_pages(db: Any, person: Any) -> list[tuple[str, str]]:
     """Links to the enabled plugins' pages about the person, those whose
     permission the caller holds, as (label, address)."""
@@ -286,15 +317,7 @@ def person(
     )
     note_read(db, person, "timeline", sorted({e.kind for e in parts["timeline"]}))
     if caller_holds("audit:read"):
-        parts["readers"] = list(
-            db.scalars(
-                audit_service.query(
-                    object_type="person",
-                    object_id=str(person.id),
-                    action="person.read",
-                ).limit(20)
-            )
-        )
+        parts["readers"] = _readers(db, person.id)
     db.commit()
     hamlet = (
         db.get(Hamlet, (g.commune.id, person.hamlet_id)) if person.hamlet_id else None
@@ -679,6 +702,7 @@ def offered_file(transfer_id: uuid.UUID) -> Any:
         "people/offered.html",
         offered=offered,
         file=json.loads(offered.file),
+        kinds=dict(_kinds()),
         hamlet_options=_hamlets(),
         statuses=PersonStatus,
     )

@@ -4,6 +4,7 @@ readable at home, and nothing crosses in clear."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -306,3 +307,28 @@ def test_a_transfer_still_waiting_is_withdrawn_from_the_persons_page(
         headers=f.bearer(home.token),
     ).get_json()
     assert [t["status"] for t in listed] == ["cancelled"]
+
+
+def test_the_receiving_chief_reads_the_offered_file_in_words_and_dates(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    home = f.staffed_commune(database, "05089")
+    away = f.staffed_commune(database, "05098")
+    person = _file(database, home)
+    assert _send(client, home, person, away).status_code == 201
+    _run_jobs(app, database, home, away)
+    (offer,) = _offers(client, away)
+    browser = app.test_client()
+    assert sign_in(browser, away.chief.username, f.PASSWORD).status_code == 302
+    page = browser.get(f"/c/{away.commune.slug}/people/transfers/{offer['id']}")
+    assert page.status_code == 200
+    text = page.text
+    assert "Hoàng Văn Thái" in text and NUMBER in text
+    # The case by its title and the law by name, dates as dd/mm/yyyy, the
+    # tier history and officers shown; no field or kind written as code.
+    assert "Quản lý người sử dụng trái phép chất ma túy" in text
+    assert "illegal_use_management" not in text and "full_name" not in text
+    assert "Luật Phòng, chống ma túy" in text
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "an ISO date is shown"
+    assert "<h2>Lịch sử xếp tầng</h2>" in text
+    assert f'href="/c/{away.commune.slug}/people/transfers"' in text

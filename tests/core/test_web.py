@@ -255,6 +255,14 @@ def test_the_persons_page_audits_every_part_it_shows_as_the_api_does(
         "timeline",
     }
     assert "reason" in parts["tiers"]
+    # The file's "who opened it" shows that opening once, its parts in words.
+    again = client.get(f"/c/{chief.commune.slug}/people/{subject.id}").text
+    readers = again[again.index('id="readers"') :]
+    # One line for the earlier opening, though it recorded nine parts (this
+    # opening's reads are written when its page is done).
+    assert readers.count("<li>") == 1
+    assert "hồ sơ quản lý" in readers and "lịch sử xếp tầng" in readers
+    assert "assignments" not in readers
     assert parts["timeline"] == ["case.opened", "tier.changed"]
 
 
@@ -322,6 +330,8 @@ def test_a_contact_and_a_cases_decision_are_corrected_on_the_pages(
     assert corrected.status_code == 302
     shown = browser.get(f"{base}/cases/{case.id}").get_data(as_text=True)
     assert "15/QĐ-UBND" in shown
+    # The law is named by its title, not the ruleset's file name.
+    assert "Luật Phòng, chống ma túy số" in shown and "law-" not in shown
 
 
 def test_an_officer_may_correct_only_the_contacts_they_recorded(
