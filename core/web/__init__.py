@@ -60,8 +60,10 @@ CORE_NAV = (
     ("web.commune_home", N_("Overview"), "communes:read"),
     ("work_web.index", N_("Work list"), "work:read"),
     ("people_web.index", N_("People"), "persons:read"),
-    ("people_web.transfers", N_("Transfers"), "transfers:read"),
+    # Files offered by other communes, which the chief accepts or refuses.
+    ("people_web.transfers", N_("Transfers"), "transfers:approve"),
     ("figures_web.commune", N_("Figures"), "statistics:read"),
+    ("admin_web.teams", N_("Teams"), "teams:read"),
     ("admin_web.commune", N_("Administration"), "plugins:read"),
 )
 

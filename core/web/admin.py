@@ -28,6 +28,7 @@ from core.access import service as access
 from core.access.models import Membership
 from core.access.policy import (
     caller_holds,
+    permissions_in_region,
     regions_where,
     require_in_region,
     requires,
@@ -42,6 +43,7 @@ from core.errors import Invalid, NotFound, field_error
 from core.hamlets.models import Hamlet
 from core.identity import service as identity
 from core.identity.models import User
+from core.identity.schemas import UserSchema
 from core.organisation import service as organisation
 from core.organisation.schemas import TeamMemberSchema, TeamSchema
 from core.plugin_host import service as plugins
@@ -96,10 +98,13 @@ def commune() -> Any:
                 .order_by(AccessGrant.created_at.desc())
             )
         )
+    # The chief is appointed by an admin of the commune's region, who holds
+    # users:grant there; others give the commune's other roles.
+    appoints = "users:grant" in permissions_in_region(db, signed_in(), g.commune.region)
     roles = [
         (name, role.label_en if english else role.label_vi)
         for name, role in current_roles().items()
-        if role.scope is Scope.COMMUNE and not role.appointed_by_region
+        if role.scope is Scope.COMMUNE and (appoints or not role.appointed_by_region)
     ]
     hamlets = list(db.scalars(select(Hamlet).order_by(Hamlet.name)))
     return render_template(
@@ -155,6 +160,58 @@ def grant_role() -> Any:
         flash(_("The role is given."))
     else:
         flash_refusal(refusal)
+    return _back()
+
+
+@bp.post("/c/<commune>/admin/staff/<uuid:membership_id>/revoke")
+@requires("users:grant")
+def revoke_role(membership_id: uuid.UUID) -> Any:
+    """Take a role away, under the same rules as giving it."""
+    db = request_session()
+    held_here = select(Membership.id).where(
+        Membership.id == membership_id, Membership.commune_id == g.commune.id
+    )
+    if db.scalar(held_here) is None:
+        raise NotFound("No role of this commune has that id.")
+    _done, refusal = attempt(
+        lambda: access.revoke_in_commune(db, signed_in(), g.commune, membership_id)
+    )
+    if refusal is None:
+        db.commit()
+        flash(_("The role is taken away."))
+    else:
+        flash_refusal(refusal)
+    return _back()
+
+
+@bp.post("/c/<commune>/admin/accounts")
+@requires("users:write")
+def create_account() -> Any:
+    """Provision a staff account, as the API does; a role is given next."""
+    db = request_session()
+
+    def create() -> User:
+        values = read_form(UserSchema())
+        user = identity.create_user(
+            db,
+            username=values["username"],
+            full_name=values["full_name"],
+            password=values.get("password"),
+        )
+        db.commit()
+        return user
+
+    made, refusal = attempt(create)
+    if made is None:
+        flash_refusal(refusal or Refusal(_("Give a username and a name.")))
+    else:
+        logger.info("account %s created from the page", made.id)
+        flash(
+            _(
+                "The account %(username)s is created; give it a role below.",
+                username=made.username,
+            )
+        )
     return _back()
 
 

@@ -12,11 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core.access.models import Membership
 from core.audit.models import AuditEvent
 from core.db import Database
 from core.mentoring import service as mentoring_service
 from core.web.forms import read_form
 from core.worklist.models import ItemStatus, WorkItem
+from tenants.models import Commune
 from tests import factories as f
 from tests.conftest import csrf_from, sign_in
 
@@ -407,3 +409,73 @@ def test_a_refused_role_reads_as_an_error_and_a_given_one_as_done(
     )
     assert '<p class="alert ok" role="status">' in given.text
     assert 'class="alert error"' not in given.text
+
+
+def test_a_region_admin_onboards_a_commune_and_appoints_its_chief_on_the_pages(
+    client: FlaskClient, database: Database
+) -> None:
+    admin, _secret = f.region_admin(database, "25")
+    assert sign_in(client, admin.username, f.PASSWORD).status_code == 302
+    region = client.get("/regions/25/")
+    assert region.status_code == 200
+    onboarded = client.post(
+        "/regions/25/communes",
+        data={"code": "05266", "csrf_token": csrf_from(region.text)},
+        follow_redirects=True,
+    )
+    assert 'class="alert ok"' in onboarded.text
+    with database.session() as db:
+        slug = db.scalars(select(Commune.slug).where(Commune.code == "05266")).one()
+    # The region's page leads to the new commune's administration.
+    assert f'href="/c/{slug}/admin"' in onboarded.text
+    admin_page = client.get(f"/c/{slug}/admin")
+    assert admin_page.status_code == 200
+    assert "Chưa có ai làm việc ở đây." in admin_page.text
+    # The region admin may appoint the chief, so the role is offered.
+    assert '<option value="commune_chief">' in admin_page.text
+    csrf = csrf_from(admin_page.text)
+
+    short = client.post(
+        f"/c/{slug}/admin/accounts",
+        data={"username": "truong.moi", "full_name": "Lò Văn Mới", "password": "x"},
+        headers={"X-CSRF-Token": csrf},
+        follow_redirects=True,
+    )
+    assert 'class="alert error"' in short.text
+    made = client.post(
+        f"/c/{slug}/admin/accounts",
+        data={
+            "username": "truong.moi",
+            "full_name": "Lò Văn Mới",
+            "password": "mat-khau-dau-tien",
+            "csrf_token": csrf,
+        },
+        follow_redirects=True,
+    )
+    assert "Đã tạo tài khoản truong.moi" in made.text
+    appointed = client.post(
+        f"/c/{slug}/admin/staff",
+        data={"username": "truong.moi", "role": "commune_chief", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert 'class="alert ok"' in appointed.text and "Lò Văn Mới" in appointed.text
+    with database.session() as db:
+        chief = db.scalars(
+            select(Membership).where(Membership.role == "commune_chief")
+        ).one()
+
+    # The new chief signs in with the first password and lands in the commune.
+    newcomer = client.application.test_client()
+    assert sign_in(newcomer, "truong.moi", "mat-khau-dau-tien").status_code == 302
+
+    taken = client.post(
+        f"/c/{slug}/admin/staff/{chief.id}/revoke",
+        data={"csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "Đã thu hồi vai trò." in taken.text
+    with database.session() as db:
+        assert (
+            db.scalars(select(Membership).where(Membership.id == chief.id)).first()
+            is None
+        )
