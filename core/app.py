@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     api = api_module.init_app(app)
     _register_blueprints(app, api)
     _register_plugin_blueprints(app, api, host, catalogue)
+    app.extensions["binhyen.public_pages"] = _public_pages(app, host)
     sso.init_app(app)
     metrics.install(app)  # first, so that it times the whole pipeline
     _install_request_pipeline(app)
@@ -244,6 +245,16 @@ def _register_plugin_blueprints(
         if owner in host.plugins:
             register(blueprint)
             host.blueprint_owner[blueprint.name] = owner
+
+
+def _public_pages(app: Flask, host: PluginHost) -> list[Any]:
+    """The plugins' pages for residents, those whose endpoint exists."""
+    return [
+        page
+        for _owner, pages in host.call_each("binhyen_public_pages", at_start_up=True)
+        for page in pages
+        if page.endpoint in app.view_functions
+    ]
 
 
 def _install_request_pipeline(app: Flask) -> None:

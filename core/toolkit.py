@@ -96,6 +96,7 @@ from core.plugin_host.contributions import (
     PeriodicJob,
     PersonPage,
     PluginInfo,
+    PublicPage,
     TimelineEntry,
 )
 from core.plugin_host.hookspecs import hookimpl
@@ -147,6 +148,7 @@ __all__ = [
     "PersonPage",
     "PluginInfo",
     "Problem",
+    "PublicPage",
     "Recorded",
     "Refusal",
     "Restricted",

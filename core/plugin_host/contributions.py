@@ -95,6 +95,16 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class PublicPage:
+    """A page anyone may open without an account (a resident's way in),
+    linked from the sign-in page; ``endpoint`` takes no arguments."""
+
+    label_vi: str
+    label_en: str
+    endpoint: str
+
+
+@dataclass(frozen=True)
 class PersonPage:
     """A plugin's page about one person, linked from the person's file for
     holders of ``permission``; ``endpoint`` takes ``commune`` and

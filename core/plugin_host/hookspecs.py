@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         PeriodicJob,
         PersonPage,
         PluginInfo,
+        PublicPage,
         TimelineEntry,
     )
     from tenants.models import Commune
@@ -171,6 +172,17 @@ def binhyen_menu_items(commune: Commune) -> Iterable[MenuItem]:
 
     Called when a page of the commune is drawn. Return :class:`MenuItem`
     items, each naming the permission a user needs to see it.
+    """
+
+
+@hookspec
+def binhyen_public_pages() -> Iterable[PublicPage]:
+    """Offer residents a way in: pages anyone may open without an account.
+
+    Called once when the app starts. Return :class:`PublicPage` items, each
+    naming an endpoint that takes no arguments and is declared ``public``;
+    the sign-in page links them under "For residents". A page may lead on to
+    a commune's own public pages, which answer only where the plugin is on.
     """
 
 

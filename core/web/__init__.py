@@ -109,11 +109,22 @@ def _template_globals() -> dict[str, Any]:
         "holds_in_region": holds_in_region,
         "principal": authn.current_principal(),
         "role_label": role_label,
+        "config_public_pages": public_pages,
         "sso_providers": sorted(
             current_app.extensions.get("binhyen.oidc", {}).values(),
             key=lambda p: p.name,
         ),
     }
+
+
+def public_pages() -> list[tuple[str, str]]:
+    """The plugins' pages for residents, as (label, address) in the page's
+    language."""
+    english = i18n.chosen_language() == "en"
+    return [
+        (page.label_en if english else page.label_vi, url_for(page.endpoint))
+        for page in current_app.extensions.get("binhyen.public_pages", [])
+    ]
 
 
 def holds_in_region(permission: str, region: Region) -> bool:

@@ -25,6 +25,7 @@ from core.toolkit import (
     Permission,
     PersonPage,
     PluginInfo,
+    PublicPage,
     TimelineEntry,
     hookimpl,
 )
@@ -158,6 +159,12 @@ def binhyen_notify(
 @hookimpl
 def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
     return (MenuItem("Bảng tin", "Bulletin", "bulletin_web.index", "bulletin:read"),)
+
+
+@hookimpl
+def binhyen_public_pages() -> Iterable[PublicPage]:
+    # The notice board is for staff: nothing to offer residents.
+    return ()
 
 
 @hookimpl

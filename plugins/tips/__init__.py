@@ -23,6 +23,7 @@ from core.toolkit import (
     PeriodicJob,
     Permission,
     PluginInfo,
+    PublicPage,
     hookimpl,
 )
 from plugins.tips import service
@@ -70,9 +71,21 @@ def binhyen_api_blueprints() -> Iterable[Any]:
 
 @hookimpl
 def binhyen_web_blueprints() -> Iterable[Any]:
+    from plugins.tips import choose
     from plugins.tips.web import bp
 
-    return [bp]
+    return [bp, choose.bp]
+
+
+@hookimpl
+def binhyen_public_pages() -> Iterable[PublicPage]:
+    return (
+        PublicPage(
+            "Gửi tin báo cho công an xã",
+            "Send a tip to your commune's police",
+            "tips_public.choose",
+        ),
+    )
 
 
 @hookimpl
