@@ -20,7 +20,9 @@ from sqlalchemy import select
 
 from core.toolkit import (
     Hamlet,
+    NotFound,
     Refusal,
+    WorkItem,
     accepts_upload,
     attempt,
     caller_holds,
@@ -255,6 +257,26 @@ def _tip_page(
         ),
         refusal.status if refusal else 200,
     )
+
+
+@bp.get("/work/<uuid:item_id>")
+@requires("work:read")
+def work_item(item_id: uuid.UUID) -> Any:
+    """Where the tap on a work item about a tip leads: the tip's page for the
+    desk (its own permission is checked there), the person's file for the
+    health desk's advice to consider a test (health staff read no tips)."""
+    db = request_session()
+    item = db.scalars(
+        select(WorkItem).where(WorkItem.id == item_id, WorkItem.origin == service.NAME)
+    ).first()
+    if item is None or item.subject_id is None:
+        raise NotFound("No work item about a tip has that id.")
+    slug = g.commune.slug
+    if item.kind == service.DRUG_TEST and item.person_id is not None:
+        return redirect(
+            url_for("people_web.person", commune=slug, person_id=item.person_id)
+        )
+    return redirect(url_for(".tip_page", commune=slug, tip_id=item.subject_id))
 
 
 @bp.get("/<uuid:tip_id>")
