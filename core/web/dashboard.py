@@ -25,6 +25,8 @@ from core.people.models import Person, PersonStatus
 from core.people.reach import people_in_reach, visible_fields
 from core.transfers.models import IncomingTransfer, TransferStatus
 from core.web import i18n
+from core.web.work import my_desks
+from core.worklist import service as worklist
 from core.worklist.models import ItemStatus, WorkItem
 
 logger = logging.getLogger(__name__)
@@ -101,18 +103,19 @@ def overview(db: Session, today: date) -> dict[str, Any]:
             )
         )
     if caller_holds("work:read"):
-        mine = (
-            select(func.count())
-            .select_from(WorkItem)
-            .where(
-                WorkItem.status == ItemStatus.OPEN,
-                WorkItem.assignee_id == signed_in().user_id,
-            )
-        )
+        # What the caller's own work list holds: their items and their desks'.
+        mine = worklist.list_query(
+            db,
+            today=today,
+            mine=signed_in().user_id,
+            desks=my_desks(),
+            within=people_in_reach(db),
+        ).subquery()
+        how_many = select(func.count()).select_from(mine)
         figures["my_due"] = db.scalar(
-            mine.where(WorkItem.due_on <= today + timedelta(days=7))
+            how_many.where(mine.c.due_on <= today + timedelta(days=7))
         )
-        figures["my_overdue"] = db.scalar(mine.where(WorkItem.due_on < today))
+        figures["my_overdue"] = db.scalar(how_many.where(mine.c.due_on < today))
     if caller_holds("work:manage"):
         figures["commune_overdue"] = db.scalar(
             select(func.count())

@@ -71,7 +71,8 @@ def _roles() -> list[str]:
     return [role.name for _m, role in held]
 
 
-def _my_desks() -> set[Any]:
+def my_desks() -> set[Any]:
+    """The desks whose items the caller works, by the roles held here."""
     held = roles_in_commune(request_session(), signed_in(), g.commune)
     return {DESKS_BY_ROLE[r.name] for _m, r in held if r.name in DESKS_BY_ROLE}
 
@@ -94,7 +95,7 @@ def index() -> Any:
         db,
         today=today,
         mine=signed_in().user_id if mine else None,
-        desks=_my_desks() if mine else (),
+        desks=my_desks() if mine else (),
         status=None if status == "all" else ItemStatus(status),
         within=people_in_reach(db),
         **args,
@@ -132,7 +133,7 @@ def close(item_id: uuid.UUID) -> Any:
     db = request_session()
     item: WorkItem = service.get(db, item_id)
     principal = signed_in()
-    own = item.assignee_id == principal.user_id or item.desk in _my_desks()
+    own = item.assignee_id == principal.user_id or item.desk in my_desks()
 
     def change() -> Any:
         if not own and not caller_holds("work:manage"):

@@ -479,3 +479,19 @@ def test_a_region_admin_onboards_a_commune_and_appoints_its_chief_on_the_pages(
             db.scalars(select(Membership).where(Membership.id == chief.id)).first()
             is None
         )
+
+
+def test_the_overviews_own_work_counts_the_desks_items_as_the_work_list_does(
+    client: FlaskClient, database: Database
+) -> None:
+    chief = f.staffed_commune(database, "05089")
+    with f.in_commune(database, chief.commune) as db:
+        f.work_item(db)  # on the chief's desk, overdue (due 01/03/2026)
+        db.commit()
+    assert sign_in(client, chief.chief.username, f.PASSWORD).status_code == 302
+    slug = chief.commune.slug
+    home = client.get(f"/c/{slug}/").text
+    overdue = re.search(r'<span class="number">(\d+)</span><span>[^<]*quá hạn', home)
+    assert overdue is not None and overdue.group(1) == "1"
+    listed = client.get(f"/c/{slug}/work/?overdue=true").text
+    assert "Đến hạn gặp gỡ" in listed
