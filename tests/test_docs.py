@@ -43,5 +43,6 @@ def test_every_command_group_of_the_cli_is_in_the_readme(tmp_path: Path) -> None
         groups = set(app.cli.commands) - {"shell", "routes", "run"}
     finally:
         app.extensions["binhyen.db"].dispose()
+    assert {"db", "communes", "users", "plugins", "jobs", "report"} <= groups
     for group in groups:
         assert f"binhyen {group}" in README, f"README.md never shows `binhyen {group}`"

@@ -82,8 +82,11 @@ def extract_python(
     yield from extract_from_python(io.BytesIO(source), keywords, comment_tags, options)
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return
+    except SyntaxError as error:
+        name = getattr(fileobj, "name", "a module")
+        raise SyntaxError(
+            f"{name} does not parse, so its messages cannot be extracted: {error}"
+        ) from error
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue

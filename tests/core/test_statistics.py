@@ -479,7 +479,10 @@ def test_a_region_admin_reaches_no_single_person_through_any_statistics_route(
         assert not any(secret in text for secret in hidden), url
         numbers.extend(_counts(answer.get_json()))
     # Every count about the one person is withheld; no 1 anywhere.
-    assert numbers and all(n == 0 or isinstance(n, dict) for n in numbers)
+    assert numbers and all(
+        n == 0 or (isinstance(n, dict) and n.get("suppressed") and not n.get("shown"))
+        for n in numbers
+    )
 
     # Exact figures, hamlets and the commune's own reports stay closed.
     assert (
@@ -774,4 +777,5 @@ def test_the_regions_figures_page_withholds_small_counts_and_is_not_the_communes
                 PlatformAuditEvent.action == "statistics.region_read"
             )
         ).all()
+    assert [event.actor_id for event in reads] == [admin.id] * len(reads)
     assert reads

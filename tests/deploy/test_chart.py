@@ -174,7 +174,11 @@ def test_migrations_run_as_a_hook_before_install_and_upgrade() -> None:
 @pytest.mark.parametrize("values", VALUE_SETS)
 def test_only_the_migration_job_gets_the_owners_database_url(values: str) -> None:
     manifests = objects(render(VALUE_SETS[values]()))
-    for name, spec in pod_specs(manifests):
+    specs = list(pod_specs(manifests))
+    # Web, worker, scheduler and the migration job, at the least.
+    assert len(specs) >= 4
+    assert sum(name.endswith("migrate") for name, _spec in specs) == 1
+    for name, spec in specs:
         env = {e["name"] for c in spec["containers"] for e in c.get("env", [])}
         assert "BINHYEN_DATABASE_URL" in env, name
         assert ("BINHYEN_MIGRATION_DATABASE_URL" in env) == name.endswith("migrate")
