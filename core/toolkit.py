@@ -102,7 +102,13 @@ from core.plugin_host.contributions import (
 from core.plugin_host.hookspecs import hookimpl
 from core.plugin_host.service import plugin_settings
 from core.text import tidy
-from core.web.forms import Refusal, attempt, check_version, read_form
+from core.web.forms import (
+    Refusal,
+    attempt,
+    check_version,
+    flash_refusal,
+    read_form,
+)
 from core.web.words import N_
 from core.worklist.models import ItemStatus, WorkItem
 from core.worklist.service import (
@@ -182,6 +188,7 @@ __all__ = [
     "enqueue_job",
     "etag_headers",
     "field_error",
+    "flash_refusal",
     "forget_resident_identity",
     "from_upload",
     "get_file",

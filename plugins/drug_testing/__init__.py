@@ -24,6 +24,7 @@ from core.toolkit import (
     Metric,
     PeriodicJob,
     Permission,
+    PersonPage,
     PluginInfo,
     TimelineEntry,
     hookimpl,
@@ -94,6 +95,18 @@ def binhyen_menu_items(commune: Any) -> Iterable[MenuItem]:
             "Xét nghiệm đến hạn",
             "Drug tests due",
             "drug_testing_web.due",
+            "drug_testing:write",
+        ),
+    )
+
+
+@hookimpl
+def binhyen_person_pages(commune: Any) -> Iterable[PersonPage]:
+    return (
+        PersonPage(
+            "Lên lịch xét nghiệm ma túy",
+            "Schedule a drug test",
+            "drug_testing_web.schedule_form",
             "drug_testing:write",
         ),
     )

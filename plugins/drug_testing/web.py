@@ -1,7 +1,8 @@
 """The health team's drug-testing pages: /c/<commune>/drug-testing/...
 
-The tests due, the form that records a result, and where a work item about
-a test leads. Every page goes through the API's schemas and services, so a
+The tests due (each may be called off), the form that schedules an ad-hoc
+test for a person, the form that records a result, and where a work item
+about a test leads. Every page goes through the API's schemas and services, so a
 page refuses exactly what the API refuses; reading a person's test, in the
 list of tests due or on its form, is audited as it is through the API.
 """
@@ -12,7 +13,7 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +24,8 @@ from core.toolkit import (
     WorkItem,
     attempt,
     check_version,
+    display_name,
+    flash_refusal,
     local_today,
     note_read,
     people_in_reach,
@@ -41,7 +44,7 @@ from plugins.drug_testing.models import (
     Reading,
     Status,
 )
-from plugins.drug_testing.schemas import DrugTestResultSchema
+from plugins.drug_testing.schemas import DrugTestResultSchema, DrugTestSchema
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +169,66 @@ def work_item(item_id: uuid.UUID) -> Any:
         url_for("people_web.person", commune=g.commune.slug, person_id=item.person_id)
         + "#timeline"
     )
+
+
+@bp.get("/people/<uuid:person_id>/tests/new")
+@requires(WRITE)
+def schedule_form(
+    person_id: uuid.UUID, refusal: Refusal | None = None, status: int = 200
+) -> Any:
+    """The form that schedules an ad-hoc test for a person the caller reaches
+    (linked from the person's file); it reaches the health desk's list."""
+    db = request_session()
+    person = reachable(db, person_id)
+    note_read(db, person, "file", ["full_name"])
+    db.commit()
+    return render_template(
+        "drug_testing/schedule.html",
+        person=person,
+        today=local_today(),
+        refusal=refusal,
+        sent=request.form if refusal else {},
+    ), status
+
+
+@bp.post("/people/<uuid:person_id>/tests/new")
+@requires(WRITE)
+def schedule(person_id: uuid.UUID) -> Any:
+    """Schedule the test, through the API's schema and service."""
+    db = request_session()
+
+    def add() -> DrugTest:
+        person = reachable(db, person_id)
+        test = service.schedule(db, person, read_form(DrugTestSchema()), signed_in())
+        db.commit()
+        return test
+
+    test, refusal = attempt(add)
+    if refusal is not None:
+        return schedule_form(person_id, refusal=refusal, status=refusal.status)
+    assert test is not None
+    logger.info("drug test %s scheduled from the page", test.id)
+    flash(_("The test is scheduled; it is on the list of tests due."))
+    return redirect(url_for(".due", commune=g.commune.slug))
+
+
+@bp.post("/people/<uuid:person_id>/tests/<uuid:test_id>/cancel")
+@requires(WRITE)
+def cancel(person_id: uuid.UUID, test_id: uuid.UUID) -> Any:
+    """Call off a due test, unless it changed since the list was drawn."""
+    db = request_session()
+    person, test = _due_test(person_id, test_id)
+
+    def call_off() -> DrugTest:
+        check_version(test)
+        service.cancel(db, test, display_name(db, signed_in()))
+        db.commit()
+        return test
+
+    _done, refusal = attempt(call_off)
+    if refusal is not None:
+        flash_refusal(refusal)
+    else:
+        logger.info("drug test %s called off from the page", test.id)
+        flash(_("The test for %(name)s is called off.", name=person.full_name))
+    return redirect(url_for(".due", commune=g.commune.slug))

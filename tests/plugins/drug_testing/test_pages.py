@@ -179,3 +179,66 @@ def test_the_pages_are_the_health_teams_and_absent_where_the_plugin_is_off(
     elsewhere = f.staffed_commune(database, "05098")
     chief = _browser(app, elsewhere.chief.username)
     assert chief.get(f"/c/{elsewhere.commune.slug}/drug-testing/").status_code == 404
+
+
+def test_a_test_is_scheduled_from_the_persons_file_and_called_off_from_the_list(
+    app: Flask, database: Database
+) -> None:
+    staffed = f.staffed_commune(database, "05089")
+    with f.in_commune(database, staffed.commune) as db:
+        f.plugin_on(db, "drug_testing")
+        person = f.person(db, "Lường Văn Tâm")
+        db.commit()
+    health, _token = f.member(database, staffed, "health_worker")
+    slug = staffed.commune.slug
+    desk = _browser(app, health.username)
+    form_url = f"/c/{slug}/drug-testing/people/{person.id}/tests/new"
+    # The person's file leads to the form.
+    file = desk.get(f"/c/{slug}/people/{person.id}")
+    assert f'<a href="{form_url}">Lên lịch xét nghiệm ma túy</a>' in file.text
+
+    form = desk.get(form_url)
+    assert form.status_code == 200 and "Lường Văn Tâm" in form.text
+    past = desk.post(
+        form_url,
+        data={"due_on": "2020-01-01", "csrf_token": csrf_from(form.text)},
+    )
+    assert past.status_code == 422 and 'id="e-due_on"' in past.text
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(DrugTest)).first() is None
+
+    made = desk.post(
+        form_url,
+        data={
+            "due_on": TODAY.isoformat(),
+            "note": "Gia đình báo có dấu hiệu sử dụng lại",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
+    assert made.status_code == 302
+    with f.in_commune(database, staffed.commune) as db:
+        test = db.scalars(select(DrugTest)).one()
+        assert (test.status, test.reason.value) == (Status.DUE, "ad_hoc")
+    listed = desk.get(f"/c/{slug}/drug-testing/")
+    assert "Lường Văn Tâm" in listed.text
+    cancel = f"/c/{slug}/drug-testing/people/{person.id}/tests/{test.id}/cancel"
+    assert f'action="{cancel}"' in listed.text
+
+    stale = desk.post(
+        cancel, data={"version": "99", "csrf_token": csrf_from(listed.text)}
+    )
+    assert stale.status_code == 302
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(DrugTest)).one().status is Status.DUE
+    called_off = desk.post(
+        cancel,
+        data={"version": str(test.version), "csrf_token": csrf_from(listed.text)},
+        follow_redirects=True,
+    )
+    assert "Đã huỷ xét nghiệm của Lường Văn Tâm." in called_off.text
+    with f.in_commune(database, staffed.commune) as db:
+        assert db.scalars(select(DrugTest)).one().status is Status.CANCELLED
+
+    # An officer, who may not write tests, is refused the form.
+    officer, _secret = f.member(database, staffed, "officer")
+    assert _browser(app, officer.username).get(form_url).status_code == 403
