@@ -1,14 +1,32 @@
-"""The bulletin's page: /c/<commune>/bulletin/."""
+"""The bulletin's page: /c/<commune>/bulletin/.
+
+The commune's notices, pinned ones first, and for those who may write, the
+form that posts one through the API's schema and service (its delivery to
+every inbox is the same job's).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.toolkit import request_session, requires
+from core.toolkit import (
+    Refusal,
+    attempt,
+    read_form,
+    request_session,
+    requires,
+    signed_in,
+)
+from plugins.bulletin import service
 from plugins.bulletin.models import Notice
+from plugins.bulletin.schemas import NoticeSchema
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint(
     "bulletin_web",
@@ -20,7 +38,7 @@ bp = Blueprint(
 
 @bp.get("/")
 @requires("bulletin:read")
-def index() -> Any:
+def index(refusal: Refusal | None = None, status: int = 200) -> Any:
     notices = (
         request_session()
         .scalars(
@@ -28,4 +46,30 @@ def index() -> Any:
         )
         .all()
     )
-    return render_template("bulletin/index.html", commune=g.commune, notices=notices)
+    return render_template(
+        "bulletin/index.html",
+        commune=g.commune,
+        notices=notices,
+        refusal=refusal,
+        sent=request.form if refusal else {},
+    ), status
+
+
+@bp.post("/")
+@requires("bulletin:write")
+def post() -> Any:
+    """Post a notice from the page, as the API does."""
+    db = request_session()
+
+    def add() -> Notice:
+        notice = service.post(db, read_form(NoticeSchema()), signed_in().user_id)
+        db.commit()
+        return notice
+
+    notice, refusal = attempt(add)
+    if refusal is not None:
+        return index(refusal=refusal, status=refusal.status)
+    assert notice is not None
+    logger.info("notice %s posted from the page", notice.id)
+    flash(_("The notice is posted."))
+    return redirect(url_for(".index", commune=g.commune.slug))

@@ -511,6 +511,53 @@ def test_the_page_shows_the_notices_to_a_signed_in_member(
     assert html.index("Số điện thoại trực ban") < html.index("Họp giao ban thứ Hai")
 
 
+def test_a_notice_is_posted_on_the_page_and_a_refusal_keeps_what_was_typed(
+    client: FlaskClient, database: Database, bulletin: Bulletin
+) -> None:
+    from tests.conftest import csrf_from
+
+    page_url = f"/c/{bulletin.commune.slug}/bulletin/"
+    chief = bulletin.staffed.chief
+    assert sign_in(client, chief.username, f.PASSWORD).status_code == 302
+    page = client.get(page_url)
+    assert f'action="{page_url}"' in page.text
+    csrf = csrf_from(page.text)
+
+    refused = client.post(
+        page_url, data={"title": "", "body": "Nội dung giữ lại", "csrf_token": csrf}
+    )
+    assert refused.status_code == 422
+    assert 'id="e-title"' in refused.text and "Nội dung giữ lại" in refused.text
+    posted = client.post(
+        page_url,
+        data={
+            "title": "Lịch trực tuần này",
+            "body": "Đồng chí Thắng trực thứ Bảy.",
+            "pinned": "true",
+            "pinned__present": "1",
+            "csrf_token": csrf,
+        },
+        follow_redirects=True,
+    )
+    assert "Đã đăng thông báo." in posted.text and "Lịch trực tuần này" in posted.text
+    with database.session() as db:
+        bind_tenant(db, bulletin.commune.id)
+        (notice,) = db.scalars(select(Notice)).all()
+        assert notice.pinned and notice.body == "Đồng chí Thắng trực thứ Bảy."
+
+    # A viewer reads the board but gets no form and may not post.
+    viewer, _secret = f.member(database, bulletin.staffed, "viewer")
+    reader = client.application.test_client()
+    assert sign_in(reader, viewer.username, f.PASSWORD).status_code == 302
+    seen = reader.get(page_url)
+    assert seen.status_code == 200 and "Lịch trực tuần này" in seen.text
+    assert f'action="{page_url}"' not in seen.text
+    denied = reader.post(
+        page_url, data={"title": "x", "csrf_token": csrf_from(seen.text)}
+    )
+    assert denied.status_code == 403
+
+
 def test_the_page_is_refused_to_a_member_of_another_commune(
     client: FlaskClient, database: Database, bulletin: Bulletin
 ) -> None:
