@@ -1,12 +1,18 @@
 """The health team's Methadone pages: /c/<commune>/methadone/...
 
-A dispensing point's day on one screen (each person enrolled there whom the
-caller reaches, what they took), and the import of the point's CSV export.
-Both go through the checks of the API's batches: one wrong line refuses the
-whole batch, each wrong line named beside its row, and nothing is half
-written. The day shows what the API would: the point's code for a person and
-the doses only to holders of ``methadone:read_doses``, and each row shown is
-audited with the fields it showed.
+The commune's dispensing points, with the form that adds one; the form that
+enrols a person at a point, chosen among the people the caller reaches; a
+point's day on one screen (each person enrolled there whom the caller
+reaches, what they took), and the import of the point's CSV export.
+
+The point and enrolment forms go through the API's schemas and services,
+with the API's permissions, so a page refuses exactly what the API refuses.
+The day and the import go through the checks of the API's batches: one
+wrong line refuses the whole batch, each wrong line named beside its row,
+and nothing is half written. The day shows what the API would: the point's
+code for a person and the doses only to holders of ``methadone:read_doses``,
+and each row shown is audited with the fields it showed; so is the list of
+people the enrolment form offers.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+import marshmallow as ma
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,11 +32,14 @@ from core.toolkit import (
     Person,
     Refusal,
     attempt,
+    audit,
     caller_holds,
     field_error,
     local_today,
     note_read,
     people_in_reach,
+    reachable,
+    read_form,
     request_session,
     requires,
     signed_in,
@@ -39,14 +49,20 @@ from plugins.methadone.models import (
     Attendance,
     AttendanceImport,
     Attended,
+    DispensingPoint,
     Enrolment,
     EnrolmentStatus,
+    Phase,
 )
+from plugins.methadone.schemas import DispensingPointSchema, EnrolmentSchema
 
 logger = logging.getLogger(__name__)
 
 WRITE = "methadone:write"
 DOSES = "methadone:read_doses"
+MANAGE = "methadone:manage"
+# At most this many people in the enrolment form's chooser.
+CHOOSER_SIZE = 500
 # What a row of the day shows of each person: their name and what happened;
 # with methadone:read_doses also the point's code for them and the dose.
 SHOWN = ("full_name", "status")
@@ -62,12 +78,130 @@ bp = Blueprint(
 
 @bp.get("/")
 @requires(service.READ)
-def points() -> Any:
-    """The commune's dispensing points."""
+def points(refusal: Refusal | None = None, status: int = 200) -> Any:
+    """The commune's dispensing points, each leading to its day; for holders
+    of ``methadone:manage``, the form that adds one."""
     db = request_session()
     found = list(db.scalars(service.points_query()))
     db.commit()
-    return render_template("methadone/points.html", points=found)
+    return render_template(
+        "methadone/points.html",
+        points=found,
+        manages=caller_holds(MANAGE),
+        writes=caller_holds(WRITE),
+        refusal=refusal,
+        sent=request.form if refusal else {},
+    ), status
+
+
+@bp.post("/points")
+@requires(MANAGE)
+def add_point() -> Any:
+    """Add a dispensing point, through the API's schema and service."""
+    db = request_session()
+
+    def add() -> DispensingPoint:
+        point = service.save_point(db, read_form(DispensingPointSchema()))
+        db.commit()
+        return point
+
+    point, refusal = attempt(add)
+    if refusal is not None:
+        return points(refusal=refusal, status=refusal.status)
+    assert point is not None
+    logger.info("dispensing point %s added from the page", point.id)
+    flash(_("The dispensing point is added."))
+    return redirect(url_for(".day_at_point", commune=g.commune.slug, point_id=point.id))
+
+
+# -- enrolment ------------------------------------------------------------------
+
+
+class EnrolmentFormSchema(EnrolmentSchema):
+    """The API's enrolment, with the person it is for: the API takes them
+    from its address, the form from its chooser. Every other rule is the
+    API's schema's."""
+
+    person_id = ma.fields.UUID(required=True)
+
+
+def _options(kind: Any) -> list[tuple[str, str]]:
+    return [(item.value, _(item.value)) for item in kind]
+
+
+def _people_to_choose(db: Any) -> list[tuple[str, str]]:
+    """The people the caller reaches, by name, for the enrolment form's
+    chooser; listing them is audited as core's list is."""
+    if not caller_holds("persons:read"):
+        return []
+    query = select(Person.id, Person.full_name).order_by(Person.full_name)
+    reach = people_in_reach(db)
+    if reach is not None:
+        query = query.where(reach)
+    found = [(str(i), name) for i, name in db.execute(query.limit(CHOOSER_SIZE))]
+    if found:
+        audit(db, "persons.list", object_type="persons", fields=["full_name"])
+    return found
+
+
+@bp.get("/enrolments/new")
+@requires(WRITE)
+def enrol_form(refusal: Refusal | None = None, status: int = 200) -> Any:
+    """The form that starts a person's treatment at a dispensing point;
+    ``?point=<id>`` chooses the point beforehand."""
+    db = request_session()
+    open_points = [
+        (str(p.id), p.name) for p in db.scalars(service.points_query()) if p.active
+    ]
+    people = _people_to_choose(db)
+    db.commit()
+    sent: Any = (
+        request.form
+        if refusal is not None
+        else {
+            "point_id": request.args.get("point", ""),
+            "started_on": local_today().isoformat(),
+            "phase": Phase.INDUCTION.value,
+        }
+    )
+    return render_template(
+        "methadone/enrol.html",
+        points=open_points,
+        people=people,
+        phases=_options(Phase),
+        today=local_today(),
+        refusal=refusal,
+        sent=sent,
+    ), status
+
+
+@bp.post("/enrolments/new")
+@requires(WRITE)
+def enrol() -> Any:
+    """Start the person's treatment, through the API's schema and service:
+    refused, as by the API, for a person already in treatment, a patient
+    code taken at the point, a closed point or a day to come."""
+    db = request_session()
+
+    def start() -> Enrolment:
+        values = read_form(EnrolmentFormSchema())
+        person = reachable(db, values.pop("person_id"))
+        enrolment = service.enrol(db, person, values, signed_in())
+        db.commit()
+        return enrolment
+
+    enrolment, refusal = attempt(start)
+    if refusal is not None:
+        return enrol_form(refusal=refusal, status=refusal.status)
+    assert enrolment is not None
+    logger.info("enrolment %s started from the page", enrolment.id)
+    flash(_("The treatment is started at the point."))
+    return redirect(
+        url_for(".day_at_point", commune=g.commune.slug, point_id=enrolment.point_id)
+    )
+
+
+# -- a point's day ----------------------------------------------------------------
 
 
 def _asked_day() -> date:

@@ -10,4 +10,8 @@ STORED_WORDS = (
     N_("taken"),
     N_("missed"),
     N_("take_home"),
+    N_("induction"),
+    N_("dose_adjustment"),
+    N_("maintenance"),
+    N_("taper"),
 )
