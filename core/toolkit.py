@@ -87,7 +87,13 @@ from core.identity.throttle import limiter
 from core.jobs.outbox import enqueue_job
 from core.mentoring.service import current_assignment, officer_or_chief
 from core.people.models import Person, person_reference
-from core.people.reach import note_read, page_read, people_in_reach, reachable
+from core.people.reach import (
+    note_read,
+    page_read,
+    people_in_reach,
+    people_to_choose,
+    reachable,
+)
 from core.plugin_host.contributions import (
     Event,
     JobDefinition,
@@ -106,6 +112,7 @@ from core.web.forms import (
     Refusal,
     attempt,
     check_version,
+    choices,
     flash_refusal,
     read_form,
 )
@@ -178,6 +185,7 @@ __all__ = [
     "caller_holds",
     "check_if_match",
     "check_version",
+    "choices",
     "close_case",
     "court_term",
     "csrf_exempt",
@@ -208,6 +216,7 @@ __all__ = [
     "page_of",
     "page_read",
     "people_in_reach",
+    "people_to_choose",
     "person_reference",
     "plugin_settings",
     "public",

@@ -124,6 +124,26 @@ def page_read(
     return found
 
 
+# At most this many people in a form's chooser of a person.
+CHOOSER_SIZE = 500
+
+
+def people_to_choose(db: Session) -> list[tuple[str, str]]:
+    """The people the caller reaches, as (id, name) by name, for a form that
+    picks a person; listing them is audited as core's list is. Empty for a
+    caller who may not read people's files."""
+    if not caller_holds("persons:read"):
+        return []
+    query = select(Person.id, Person.full_name).order_by(Person.full_name)
+    reach = people_in_reach(db)
+    if reach is not None:
+        query = query.where(reach)
+    found = [(str(i), name) for i, name in db.execute(query.limit(CHOOSER_SIZE))]
+    if found:
+        record(db, "persons.list", object_type="persons", fields=["full_name"])
+    return found
+
+
 def visible_fields(db: Session) -> frozenset[str]:
     """The fields of a person the caller's roles in the bound commune see."""
     held = roles_in_commune(db, signed_in(), g.commune)

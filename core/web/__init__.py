@@ -109,7 +109,7 @@ def _template_globals() -> dict[str, Any]:
         "holds_in_region": holds_in_region,
         "principal": authn.current_principal(),
         "role_label": role_label,
-        "config_public_pages": public_pages,
+        "public_pages": public_pages,
         "sso_providers": sorted(
             current_app.extensions.get("binhyen.oidc", {}).values(),
             key=lambda p: p.name,

@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import request
+from flask import flash, request
+from flask_babel import gettext
 
 from core.db import VIETNAM, request_session
 from core.errors import Problem, in_callers_language
@@ -37,12 +38,16 @@ class Refusal:
     status: int = 422
 
 
+def choices(kind: Any) -> list[tuple[str, str]]:
+    """Each member of an enum as a form's choice: its value, and the value
+    in the page's language (the catalogues give the codes words)."""
+    return [(member.value, gettext(member.value)) for member in kind]
+
+
 def flash_refusal(refusal: Refusal) -> None:
     """Show a refusal on the next page, for a form that sends the user back
     rather than drawing itself again: the whole message with each field's,
     marked as an error so that it does not read as a success."""
-    from flask import flash
-
     said = [refusal.detail, *refusal.fields.values()]
     flash(" ".join(part for part in said if part), "error")
 

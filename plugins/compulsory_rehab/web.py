@@ -28,6 +28,7 @@ from core.toolkit import (
     attempt,
     caller_holds,
     check_version,
+    choices,
     field_error,
     local_today,
     note_read,
@@ -232,7 +233,7 @@ def dossier(
             (rule.kind, rule.title_en if _english() else rule.title_vi)
             for rule in rules.for_ruleset(found.ruleset).documents
         ],
-        managers=[(m.value, _(m.value)) for m in PendingManager],
+        managers=choices(PendingManager),
         refusal=refusal,
         failed=failed,
         form=request.form if refusal else {},

@@ -22,14 +22,14 @@ from sqlalchemy import select
 
 from core.toolkit import (
     NotFound,
-    Person,
     Refusal,
     attempt,
-    audit,
     caller_holds,
     check_version,
+    choices,
     note_read,
     people_in_reach,
+    people_to_choose,
     reachable,
     read_form,
     request_session,
@@ -62,8 +62,6 @@ READ = "counselling:read"
 WRITE = "counselling:write"
 MANAGE = "counselling:manage"
 PAGE_SIZE = 30
-# At most this many people in the chooser of a person's reminders.
-CHOOSER_SIZE = 500
 # The settings of a channel its form shows again; never its secret.
 SHOWN = ("enabled", "url", "host", "port", "starttls", "username", "sender")
 # How many reminders of one contact the person's page lists.
@@ -89,10 +87,6 @@ bp = Blueprint(
 )
 
 
-def _options(kind: Any) -> list[tuple[str, str]]:
-    return [(item.value, _(item.value)) for item in kind]
-
-
 # -- the log ------------------------------------------------------------------
 
 
@@ -115,7 +109,7 @@ def log() -> Any:
     found = list(db.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     entries = found[:PAGE_SIZE]
     service.note_entries_read(db, entries)
-    people = _people_to_choose(db)
+    people = people_to_choose(db)
     db.commit()
     return render_template(
         "counselling/log.html",
@@ -124,21 +118,6 @@ def log() -> Any:
         more=len(found) > PAGE_SIZE,
         people=people,
     )
-
-
-def _people_to_choose(db: Any) -> list[tuple[str, str]]:
-    """The people the caller reaches, by name, for the chooser that opens a
-    person's reminders; listing them is audited as core's list is."""
-    if not caller_holds("persons:read"):
-        return []
-    query = select(Person.id, Person.full_name).order_by(Person.full_name)
-    reach = people_in_reach(db)
-    if reach is not None:
-        query = query.where(reach)
-    found = [(str(i), name) for i, name in db.execute(query.limit(CHOOSER_SIZE))]
-    if found:
-        audit(db, "persons.list", object_type="persons", fields=["full_name"])
-    return found
 
 
 @bp.get("/entries/new")
@@ -173,8 +152,8 @@ def _entry_form_page(
         refusal=refusal,
         sent=sent,
         now=_local_now(),
-        means_options=_options(Means),
-        topic_options=_options(Topic),
+        means_options=choices(Means),
+        topic_options=choices(Topic),
     ), status
 
 
@@ -348,9 +327,9 @@ def person_reminders(
         refusal=refusal,
         refused=refused,
         sent=request.form if refusal else {},
-        relation_options=_options(Relation),
-        channel_options=_options(ChannelKind),
-        purpose_options=_options(Purpose),
+        relation_options=choices(Relation),
+        channel_options=choices(ChannelKind),
+        purpose_options=choices(Purpose),
         now=_local_now(),
     ), status
 

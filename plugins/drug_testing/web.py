@@ -24,6 +24,7 @@ from core.toolkit import (
     WorkItem,
     attempt,
     check_version,
+    choices,
     display_name,
     flash_refusal,
     local_today,
@@ -114,9 +115,9 @@ def result_form(
         test=test,
         today=local_today(),
         substances=SUBSTANCES,
-        method_options=[(m.value, _(m.value)) for m in Method],
-        reading_options=[(r.value, _(r.value)) for r in Reading],
-        basis_options=[(b.value, _(b.value)) for b in Basis],
+        method_options=choices(Method),
+        reading_options=choices(Reading),
+        basis_options=choices(Basis),
         refusal=refusal,
     ), status
 

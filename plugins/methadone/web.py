@@ -32,12 +32,13 @@ from core.toolkit import (
     Person,
     Refusal,
     attempt,
-    audit,
     caller_holds,
+    choices,
     field_error,
     local_today,
     note_read,
     people_in_reach,
+    people_to_choose,
     reachable,
     read_form,
     request_session,
@@ -61,8 +62,6 @@ logger = logging.getLogger(__name__)
 WRITE = "methadone:write"
 DOSES = "methadone:read_doses"
 MANAGE = "methadone:manage"
-# At most this many people in the enrolment form's chooser.
-CHOOSER_SIZE = 500
 # What a row of the day shows of each person: their name and what happened;
 # with methadone:read_doses also the point's code for them and the dose.
 SHOWN = ("full_name", "status")
@@ -125,25 +124,6 @@ class EnrolmentFormSchema(EnrolmentSchema):
     person_id = ma.fields.UUID(required=True)
 
 
-def _options(kind: Any) -> list[tuple[str, str]]:
-    return [(item.value, _(item.value)) for item in kind]
-
-
-def _people_to_choose(db: Any) -> list[tuple[str, str]]:
-    """The people the caller reaches, by name, for the enrolment form's
-    chooser; listing them is audited as core's list is."""
-    if not caller_holds("persons:read"):
-        return []
-    query = select(Person.id, Person.full_name).order_by(Person.full_name)
-    reach = people_in_reach(db)
-    if reach is not None:
-        query = query.where(reach)
-    found = [(str(i), name) for i, name in db.execute(query.limit(CHOOSER_SIZE))]
-    if found:
-        audit(db, "persons.list", object_type="persons", fields=["full_name"])
-    return found
-
-
 @bp.get("/enrolments/new")
 @requires(WRITE)
 def enrol_form(refusal: Refusal | None = None, status: int = 200) -> Any:
@@ -153,7 +133,7 @@ def enrol_form(refusal: Refusal | None = None, status: int = 200) -> Any:
     open_points = [
         (str(p.id), p.name) for p in db.scalars(service.points_query()) if p.active
     ]
-    people = _people_to_choose(db)
+    people = people_to_choose(db)
     db.commit()
     sent: Any = (
         request.form
@@ -168,7 +148,7 @@ def enrol_form(refusal: Refusal | None = None, status: int = 200) -> Any:
         "methadone/enrol.html",
         points=open_points,
         people=people,
-        phases=_options(Phase),
+        phases=choices(Phase),
         today=local_today(),
         refusal=refusal,
         sent=sent,
@@ -284,7 +264,7 @@ def day_at_point(
         roll=roll,
         doses=doses,
         writes=caller_holds(WRITE),
-        statuses=[(a.value, _(a.value)) for a in Attended],
+        statuses=choices(Attended),
         imports=_recent_imports(point.id) if caller_holds(WRITE) else [],
         refusal=refusal,
     ), status

@@ -32,22 +32,16 @@ def choose() -> Any:
     """Provinces with a commune on the platform; with ``?province=`` that
     province's communes; with ``?commune=`` on to that commune's form."""
     db = request_session()
-    active = list(
-        db.scalars(
-            select(Commune)
-            .where(Commune.status == CommuneStatus.ACTIVE)
-            .order_by(Commune.name)
-        )
-    )
+    active = select(Commune).where(Commune.status == CommuneStatus.ACTIVE)
     chosen = request.args.get("commune", "")
     if chosen:
-        if chosen not in {c.slug for c in active}:
+        if db.scalar(active.where(Commune.slug == chosen)) is None:
             raise NotFound(
                 "No commune on Bình Yên has that address. Choose yours from the list."
             )
         return redirect(url_for("tips_web.new", commune=chosen))
     by_province: dict[str, list[Commune]] = {}
-    for commune in active:
+    for commune in db.scalars(active.order_by(Commune.name)):
         official = divisions.find_commune(commune.code)
         if official is not None:
             by_province.setdefault(official.province_code, []).append(commune)
